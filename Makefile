@@ -1,0 +1,19 @@
+# Two commands for a newcomer: `make book` and `make test`.
+# Both first run the idempotent set-up (Debian packages + .venv), and stop at the first error.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PY := .venv/bin/python
+
+.PHONY: setup book test clean
+
+setup:
+	bash tools/setup.sh
+
+book: setup
+	$(PY) tools/build_book.py
+
+test: book
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
