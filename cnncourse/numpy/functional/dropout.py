@@ -1,1 +1,39 @@
-__all__ = []
+"""Inverted dropout: zero each element with probability ``p`` and scale the rest by ``1/(1-p)``.
+
+Scaling during training (not at test time) keeps the expected activation unchanged, so the
+evaluation-mode layer is the identity.
+"""
+import numpy as np
+
+from ._validate import check_float, check_probability, check_shape
+
+__all__ = ["dropout", "dropout_backward"]
+
+
+def dropout(input, p=0.5, training=True, rng=None):
+    """Return ``(output, mask)`` with ``output = input * mask``.
+
+    ``mask`` already holds the scale (``0`` or ``1/(1-p)``) and is what
+    :func:`dropout_backward` needs; it is ``None`` when nothing is dropped (eval mode or
+    ``p == 0``). ``rng`` is a ``numpy.random.Generator`` (or a seed) so runs are repeatable.
+    """
+    check_float(input, "input")
+    p = check_probability(p, "p")
+    if not training or p == 0.0:
+        return input, None
+    if p == 1.0:  # every unit dropped; avoids 0 * inf
+        mask = np.zeros_like(input)
+    else:
+        rng = np.random.default_rng(rng)
+        keep = rng.random(input.shape) >= p
+        mask = keep.astype(input.dtype) / input.dtype.type(1 - p)
+    return input * mask, mask
+
+
+def dropout_backward(grad_output, mask):
+    """The mask is a constant multiplier, so the gradient is masked and scaled the same way."""
+    check_float(grad_output, "grad_output")
+    if mask is None:
+        return grad_output
+    check_shape(grad_output, mask.shape, "grad_output")
+    return grad_output * mask

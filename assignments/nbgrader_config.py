@@ -1,0 +1,35 @@
+"""nbgrader configuration of the cnncourse assignments (run nbgrader from this folder).
+
+Autograding does not execute student notebooks in a Jupyter kernel: the preprocessor
+``autograder.nbgrader_plugin.TrustedVerdicts`` takes the place of ``Execute`` and scores
+each autograded test cell from verdicts computed by the sandboxed grader (see
+``autograder/README.md``). Run ``python -m autograder autograde ASSIGNMENT`` to grade all
+submissions in parallel; a plain ``nbgrader autograde`` also works, one at a time.
+"""
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c = get_config()  # noqa: F821 (provided by traitlets)
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = "cnncourse"
+
+# A local exchange for release/fetch/submit/collect; override it for a shared JupyterHub.
+c.Exchange.root = os.environ.get("CNNCOURSE_EXCHANGE", os.path.join(HERE, "exchange"))
+os.makedirs(c.Exchange.root, exist_ok=True)
+
+c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_plugin.TrustedVerdicts",  # instead of nbgrader's Execute
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.nbgrader_plugin.HideCheckNames",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

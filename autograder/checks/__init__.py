@@ -1,0 +1,1 @@
+"""Trusted checks, one module per assignment (``a1-convolution`` -> ``a1_convolution.py``)."""

@@ -1,0 +1,73 @@
+"""Build a throw-away copy of the course and synthetic submissions (tests, benchmarks, dry runs).
+
+A submission starts from the *released* notebook, as a student's would, and fills
+its answer cells: with the instructor's solution, with given code, or not at all.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+COURSE = Path(__file__).resolve().parent.parent / "assignments"
+SOLUTION_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+def copy_course(dest: Path) -> Path:
+    """Copy the course's config and sources (nothing generated) to ``dest``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(COURSE / "nbgrader_config.py", dest)
+    shutil.copytree(COURSE / "source", dest / "source")
+    return dest
+
+
+def nbgrader_api(course: Path):
+    """An ``NbGraderAPI`` configured by the course's ``nbgrader_config.py``."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    # nbgrader runs the `alembic` command when it creates a gradebook
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return NbGraderAPI(config=config)
+
+
+def _grade_id(cell) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def solutions(course: Path, assignment: str) -> dict:
+    """``{grade_id: code}`` of the instructor's answer cells, delimiters removed."""
+    source = next((Path(course) / "source" / assignment).glob("*.ipynb"))
+    nb = nbformat.read(source, as_version=4)
+    return {_grade_id(c): SOLUTION_LINE.sub("", c.source) for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def make_submission(course: Path, assignment: str, student: str, answers: dict | None = None,
+                    first_cells: tuple = (), files: dict | None = None, name: str | None = None) -> Path:
+    """Write ``submitted/<student>/<assignment>/`` from the released notebook.
+
+    ``answers`` maps answer-cell grade ids to code (missing ids stay unanswered);
+    ``first_cells`` are extra code cells run before everything; ``files`` are extra files
+    of the submission folder; ``name`` renames the notebook file.
+    """
+    release = next((Path(course) / "release" / assignment).glob("*.ipynb"))
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        if _grade_id(cell) in (answers or {}):
+            cell.source = answers[_grade_id(cell)]
+    nb.cells[:0] = [nbformat.v4.new_code_cell(code) for code in first_cells]
+    folder = Path(course) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / (name or release.name))
+    for filename, text in (files or {}).items():
+        (folder / filename).write_text(text)
+    return folder

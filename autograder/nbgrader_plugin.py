@@ -1,0 +1,79 @@
+"""nbgrader preprocessors: trusted verdicts instead of executing the notebook.
+
+``TrustedVerdicts`` replaces nbgrader's ``Execute`` in ``Autograde.autograde_preprocessors``.
+For each autograded test cell it reads the check names written in the cell (restored
+from the gradebook by ``OverwriteCells``, so students cannot change them), and sets the
+cell's outputs from the verdicts: nothing on success, an ``error`` output with a safe
+reason on failure. nbgrader's own ``SaveAutoGrades`` then records the scores.
+
+``HideCheckNames`` (feedback) drops the hidden-test region of test cells.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .grade import cached_verdict
+
+CHECK_REFERENCE = re.compile(r"^\s*#\s*autograder-check:\s*([\w.-]+)\s*$", re.MULTILINE)
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
+
+
+def referenced_checks(source: str) -> list:
+    """Check names a test cell asks for (``# autograder-check: NAME`` lines)."""
+    return CHECK_REFERENCE.findall(source)
+
+
+def cell_outputs(names: list, verdict: dict) -> list:
+    """Outputs that make nbgrader score the cell: none when every named check passed."""
+    if not names:
+        return [_error("this test cell names no autograder check; ask your instructor")]
+    checks = verdict.get("checks", {})
+    failed = []
+    for name in names:
+        result = checks.get(name)
+        if result is None:
+            failed.append(f"{name}: not graded ({verdict.get('stopped') or 'unknown check'})")
+        elif not result["passed"]:
+            failed.append(f"{name}: {result['reason']}")
+    if failed:
+        return [_error("; ".join(failed))]
+    return [new_output("stream", name="stdout", text=f"passed: {', '.join(names)}\n")]
+
+
+def _error(reason: str):
+    return new_output("error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"])
+
+
+def is_autograded_test(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+class TrustedVerdicts(NbGraderPreprocessor):
+    """Score autograded test cells from the sandboxed grader's verdicts."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        course = Path(CourseDirectory(config=self.config).root)
+        verdict = cached_verdict(course, info["assignment"], info["student"], info["notebook"])
+        if verdict.get("stopped"):
+            self.log.warning("%s/%s: %s", info["student"], info["notebook"], verdict["stopped"])
+        for cell in nb.cells:
+            if is_autograded_test(cell):
+                cell.outputs = cell_outputs(referenced_checks(cell.source), verdict)
+                cell.execution_count = None
+        return nb, resources
+
+
+class HideCheckNames(NbGraderPreprocessor):
+    """Feedback: remove the hidden-test region of each test cell (it only names checks)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and utils.is_grade(cell):
+            cell.source = HIDDEN_REGION.sub("", cell.source)
+        return cell, resources

@@ -1,0 +1,102 @@
+"""What an assignment asks for: the trusted checks, their hidden cases, and sandbox limits.
+
+Everything here runs in the grader's own process. A check builds its cases from a
+random generator seeded at grading time, so the inputs are new on every grading run;
+expected values are computed here with ``cnncourse`` and never leave this process.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One question put to the student's code.
+
+    ``target`` names a function (``call=True``: it is called with ``args``/``kwargs``)
+    or a variable (``call=False``: its value is read). ``expected`` is one array or a
+    tuple of arrays (a function returning several results).
+    """
+
+    target: str
+    expected: Any
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    call: bool = True
+    label: str = ""
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.expected) if isinstance(self.expected, tuple) else 1
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named, all-or-nothing test; ``make_cases(rng)`` returns its cases."""
+
+    name: str
+    make_cases: Callable[[np.random.Generator], list]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission sandbox limits (seconds, bytes, processes)."""
+
+    wall_seconds: float = 60.0
+    cell_seconds: float = 20.0
+    cpu_seconds: int = 120
+    address_space: int = 3 * 2**30
+    file_size: int = 64 * 2**20
+    processes: int = 32
+    tmp_size: int = 64 * 2**20
+
+    def __post_init__(self):
+        for name, value in vars(self).items():
+            if value <= 0:
+                raise ValueError(f"Limits.{name} must be positive, got {value!r}")
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    """The grading contract of one assignment.
+
+    ``packages`` are the distributions importable by student code (with their
+    dependencies); everything else in the grader's environment is invisible.
+    ``gpu`` binds the NVIDIA device files when the grading machine has them.
+    """
+
+    name: str
+    checks: tuple
+    packages: tuple = ("numpy", "matplotlib", "ipython")
+    limits: Limits = Limits()
+    gpu: bool = False
+
+    def check(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(f"assignment {self.name!r} has no check named {name!r}")
+
+
+_ASSIGNMENT_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def load_spec(assignment: str) -> AssignmentSpec:
+    """Import ``autograder.checks.<assignment with - as _>`` and return its ``SPEC``."""
+    if not isinstance(assignment, str) or not _ASSIGNMENT_ID.match(assignment):
+        raise ValueError(f"assignment must look like 'a1-convolution', got {assignment!r}")
+    module_name = "autograder.checks." + assignment.replace("-", "_")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name != module_name:
+            raise
+        raise ValueError(f"no checks for assignment {assignment!r} (expected module {module_name})") from None
+    return module.SPEC

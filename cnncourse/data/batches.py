@@ -1,0 +1,49 @@
+"""Mini-batch index plans shared by the three training loops.
+
+The order of epoch ``e`` depends only on ``(seed, e)``, so a run resumed from a checkpoint
+sees exactly the batches an uninterrupted run would have seen.
+"""
+import numpy as np
+
+
+def epoch_order(n, seed, epoch, rank=0, world_size=1):
+    """Shuffled indices of epoch ``epoch`` for process ``rank`` of ``world_size``.
+
+    With several processes every rank gets ``ceil(n / world_size)`` indices (the list is
+    padded by wrapping around, as ``torch.utils.data.DistributedSampler`` does).
+    """
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank: must lie in [0, {world_size}), got {rank}")
+    order = np.random.default_rng((seed, epoch)).permutation(n)
+    per_rank = -(-n // world_size)
+    order = np.resize(order, per_rank * world_size)  # np.resize repeats from the start
+    return order[rank::world_size]
+
+
+def batch_slices(indices, batch_size):
+    """Consecutive chunks of ``indices`` of length ``batch_size`` (the last may be shorter)."""
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+    return [indices[i:i + batch_size] for i in range(0, len(indices), batch_size)]
+
+
+def as_arrays(data, name="train"):
+    """``(images, labels)`` NumPy arrays from a ``load_dataset`` result or an (images, labels) pair."""
+    if hasattr(data, "images") and hasattr(data, "labels"):
+        return np.asarray(data.images), np.asarray(data.labels)
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        images, labels = np.asarray(data[0]), np.asarray(data[1])
+        if images.ndim != 4 or labels.shape != (len(images),):
+            raise ValueError(f"{name}: need images (N, H, W, C) and labels (N,), "
+                             f"got {images.shape} and {labels.shape}")
+        return images, labels
+    raise ValueError(f"{name}: expected (images, labels) or a load_dataset result, "
+                     f"got {type(data).__name__}")
+
+
+def epoch_batches(images, labels, batch_size, seed, epoch, augment=None, rank=0, world_size=1):
+    """(images, labels) NumPy batches of one epoch, augmented; depends only on (seed, epoch)."""
+    rng = np.random.default_rng((seed, epoch, rank, 1))
+    for idx in batch_slices(epoch_order(len(labels), seed, epoch, rank, world_size), batch_size):
+        x = images[idx]
+        yield (x if augment is None else augment(x, rng)), labels[idx].astype(np.int64)

@@ -1,0 +1,130 @@
+"""DenseNet-BC in Keras 3 (NHWC), the twin of ``cnncourse.torch.models.densenet``.
+
+DenseNet-121 and the small ``densenet_cifar`` (growth 32, blocks (4, 4, 4, 4)); see the torch
+file for why. Layers holding weights carry torchvision's names
+(``features.denseblock1.denselayer1.norm1``) so ``cnncourse.convert`` can pair them.
+"""
+import keras
+from keras import layers, ops
+
+from cnncourse.tensorflow.layers import (SMALL_INPUT_MAX, batch_norm, check_channels,
+                                         check_input_size, conv2d)
+from cnncourse.tensorflow.models.resnet import MaxPool2d, child
+
+__all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
+
+
+class DenseLayer(layers.Layer):
+    """BN-ReLU-1x1 conv to ``bn_size * growth_rate``, BN-ReLU-3x3 conv to ``growth_rate``."""
+
+    def __init__(self, in_channels, growth_rate, bn_size=4, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        check_channels(in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
+        self.in_channels, self.growth_rate, self.bn_size = in_channels, growth_rate, bn_size
+        self.norm1 = batch_norm(child(name, "norm1"))
+        self.conv1 = conv2d(bn_size * growth_rate, 1, use_bias=False, name=child(name, "conv1"))
+        self.norm2 = batch_norm(child(name, "norm2"))
+        self.conv2 = conv2d(growth_rate, 3, 1, 1, use_bias=False, name=child(name, "conv2"))
+
+    def call(self, x, training=False):
+        x = self.conv1(ops.relu(self.norm1(x, training=training)))
+        return self.conv2(ops.relu(self.norm2(x, training=training)))
+
+    def get_config(self):
+        return {**super().get_config(), "in_channels": self.in_channels,
+                "growth_rate": self.growth_rate, "bn_size": self.bn_size}
+
+
+class DenseBlock(layers.Layer):
+    """``num_layers`` DenseLayers, each fed the concatenation of the input and all earlier
+    outputs; returns that concatenation (in_channels + num_layers * growth_rate channels).
+    """
+
+    def __init__(self, num_layers, in_channels, growth_rate, bn_size=4, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        check_channels(num_layers=num_layers, in_channels=in_channels)
+        self.num_layers, self.in_channels = num_layers, in_channels
+        self.growth_rate, self.bn_size = growth_rate, bn_size
+        self.dense_layers = [
+            DenseLayer(in_channels + i * growth_rate, growth_rate, bn_size,
+                       name=child(name, f"denselayer{i + 1}")) for i in range(num_layers)]
+        self.out_channels = in_channels + num_layers * growth_rate
+
+    def call(self, x, training=False):
+        if x.shape[-1] != self.in_channels:
+            raise ValueError(f"{self.name} expects {self.in_channels} input channels (NHWC), "
+                             f"got input shape {tuple(x.shape)}")
+        for layer in self.dense_layers:
+            x = ops.concatenate([x, layer(x, training=training)], axis=-1)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "num_layers": self.num_layers,
+                "in_channels": self.in_channels, "growth_rate": self.growth_rate,
+                "bn_size": self.bn_size}
+
+
+class Transition(layers.Layer):
+    """BN-ReLU-1x1 conv to ``out_channels``, then 2x2 average pooling (halves height and width)."""
+
+    def __init__(self, in_channels, out_channels, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        check_channels(in_channels=in_channels, out_channels=out_channels)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.norm = batch_norm(child(name, "norm"))
+        self.conv = conv2d(out_channels, 1, use_bias=False, name=child(name, "conv"))
+        self.pool = layers.AveragePooling2D(2)
+
+    def call(self, x, training=False):
+        return self.pool(self.conv(ops.relu(self.norm(x, training=training))))
+
+    def get_config(self):
+        return {**super().get_config(), "in_channels": self.in_channels,
+                "out_channels": self.out_channels}
+
+
+def DenseNet(growth_rate, block_config, num_init_features, bn_size=4, num_classes=1000,
+             in_channels=3, input_size=224, name="densenet"):
+    """Functional DenseNet-BC: stem, dense blocks with halving transitions, BN-ReLU, pool, dense.
+
+    The input is ``(None, None, in_channels)``; ``input_size`` only picks the stem.
+    """
+    check_channels(num_classes=num_classes, in_channels=in_channels,
+                   num_init_features=num_init_features)
+    if len(block_config) == 0:
+        raise ValueError("block_config must list at least one dense block")
+    check_input_size(input_size, [], "DenseNet")  # an int >= 1
+    imagenet_stem = input_size > SMALL_INPUT_MAX
+    stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
+    transitions = [(2, 2, 0)] * (len(block_config) - 1)  # (kernel, stride, padding)
+    check_input_size(input_size, stem + transitions, "DenseNet")
+    inputs = keras.Input((None, None, in_channels))
+    kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
+    x = conv2d(num_init_features, kernel, stride, padding, use_bias=False,
+               name="features.conv0")(inputs)
+    x = layers.ReLU()(batch_norm("features.norm0")(x))
+    if imagenet_stem:
+        x = MaxPool2d(3, 2, 1)(x)
+    channels = num_init_features
+    for i, num_layers in enumerate(block_config):
+        block = DenseBlock(num_layers, channels, growth_rate, bn_size,
+                           name=f"features.denseblock{i + 1}")
+        x, channels = block(x), block.out_channels
+        if i < len(block_config) - 1:
+            x = Transition(channels, channels // 2, name=f"features.transition{i + 1}")(x)
+            channels //= 2
+    x = layers.ReLU()(batch_norm("features.norm5")(x))
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(num_classes, name="classifier")(x), name=name)
+
+
+def densenet121(num_classes=1000, in_channels=3, input_size=224):
+    """DenseNet-121: growth 32, blocks (6, 12, 24, 16), 64 stem features; 7,978,856 weights."""
+    return DenseNet(32, (6, 12, 24, 16), 64, 4, num_classes, in_channels, input_size,
+                    "densenet121")
+
+
+def densenet_cifar(num_classes=10, in_channels=3, input_size=32):
+    """Small DenseNet-BC for 32x32 images: growth 32, blocks (4, 4, 4, 4), 64 stem features."""
+    return DenseNet(32, (4, 4, 4, 4), 64, 4, num_classes, in_channels, input_size,
+                    "densenet_cifar")

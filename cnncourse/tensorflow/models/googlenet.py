@@ -1,0 +1,124 @@
+"""GoogLeNet / Inception v1 in Keras 3 (NHWC), the twin of ``cnncourse.torch.models.googlenet``.
+
+Same layout as the torch file: conv-BN(eps 1e-3)-ReLU units, the paper's 5x5 third branch,
+ceil-mode stem pools, no auxiliary classifiers. Layers holding weights carry the torch
+names (``inception3a.branch2.1.conv``) so ``cnncourse.convert`` can pair them.
+"""
+import keras
+from keras import layers, ops
+
+from cnncourse.tensorflow.layers import SMALL_INPUT_MAX, check_channels, check_input_size, conv2d
+from cnncourse.tensorflow.models.resnet import MaxPool2d, child
+
+__all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet", "INCEPTION_CHANNELS"]
+
+# name: (in_channels, c1, (c2 reduce, c2), (c3 reduce, c3), c4) -- Table 1 of the paper.
+INCEPTION_CHANNELS = {
+    "inception3a": (192, 64, (96, 128), (16, 32), 32),
+    "inception3b": (256, 128, (128, 192), (32, 96), 64),
+    "inception4a": (480, 192, (96, 208), (16, 48), 64),
+    "inception4b": (512, 160, (112, 224), (24, 64), 64),
+    "inception4c": (512, 128, (128, 256), (24, 64), 64),
+    "inception4d": (512, 112, (144, 288), (32, 64), 64),
+    "inception4e": (528, 256, (160, 320), (32, 128), 128),
+    "inception5a": (832, 256, (160, 320), (32, 128), 128),
+    "inception5b": (832, 384, (192, 384), (48, 128), 128),
+}
+
+
+class ConvBNReLU(layers.Layer):
+    """Padded bias-free conv, BN (eps 1e-3), ReLU; sublayers ``<name>.conv`` and ``<name>.bn``."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = kernel_size, stride
+        self.conv = conv2d(out_channels, kernel_size, stride, kernel_size // 2, use_bias=False,
+                           name=child(name, "conv"))
+        # torchvision's GoogLeNet uses eps 1e-3, not the usual 1e-5.
+        self.bn = layers.BatchNormalization(momentum=0.9, epsilon=1e-3, name=child(name, "bn"))
+
+    def call(self, x, training=False):
+        return ops.relu(self.bn(self.conv(x), training=training))
+
+    def get_config(self):
+        return {**super().get_config(), "in_channels": self.in_channels,
+                "out_channels": self.out_channels, "kernel_size": self.kernel_size,
+                "stride": self.stride}
+
+
+def check_inception_channels(in_channels, c1, c2, c3, c4):
+    """Raise ValueError unless c2 and c3 are (reduce, out) pairs and every width is an int >= 1."""
+    for name, pair in (("c2", c2), ("c3", c3)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{name} must be a pair (1x1 reduce channels, output channels), "
+                             f"got {pair!r}")
+    check_channels(in_channels=in_channels, c1=c1, c2_reduce=c2[0], c2_out=c2[1],
+                   c3_reduce=c3[0], c3_out=c3[1], c4=c4)
+
+
+class InceptionBlock(layers.Layer):
+    """Four parallel paths (1x1 | 1x1-3x3 | 1x1-5x5 | pool-1x1) concatenated on channels."""
+
+    def __init__(self, in_channels, c1, c2, c3, c4, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        check_inception_channels(in_channels, c1, c2, c3, c4)
+        self.channels = (in_channels, c1, tuple(c2), tuple(c3), c4)
+        self.out_channels = c1 + c2[1] + c3[1] + c4
+
+        def unit(path, cin, cout, kernel):
+            return ConvBNReLU(cin, cout, kernel, name=child(name, path))
+
+        self.branch1 = [unit("branch1", in_channels, c1, 1)]
+        self.branch2 = [unit("branch2.0", in_channels, c2[0], 1), unit("branch2.1", *c2, 3)]
+        self.branch3 = [unit("branch3.0", in_channels, c3[0], 1), unit("branch3.1", *c3, 5)]
+        self.branch4 = [MaxPool2d(3, 1, 1), unit("branch4.1", in_channels, c4, 1)]
+
+    def call(self, x, training=False):
+        if x.shape[-1] != self.channels[0]:
+            raise ValueError(f"{self.name} expects {self.channels[0]} input channels (NHWC), "
+                             f"got input shape {tuple(x.shape)}")
+        outputs = []
+        for branch in (self.branch1, self.branch2, self.branch3, self.branch4):
+            y = x
+            for layer in branch:
+                y = layer(y, training=training)
+            outputs.append(y)
+        return ops.concatenate(outputs, axis=-1)
+
+    def get_config(self):
+        in_channels, c1, c2, c3, c4 = self.channels
+        return {**super().get_config(), "in_channels": in_channels, "c1": c1, "c2": c2,
+                "c3": c3, "c4": c4}
+
+
+def GoogLeNet(num_classes=1000, in_channels=3, input_size=224, name="googlenet"):
+    """Functional GoogLeNet v1; ``input_size`` <= 64 picks the stride-1 stem without pools.
+
+    The input is ``(None, None, in_channels)``: any size that survives the pooling works.
+    """
+    check_channels(num_classes=num_classes, in_channels=in_channels)
+    check_input_size(input_size, [], "GoogLeNet")  # an int >= 1
+    imagenet_stem = input_size > SMALL_INPUT_MAX
+    stem = [(7, 2, 3), (3, 2, 0), (3, 2, 0)] if imagenet_stem else []
+    check_input_size(input_size, stem + [(3, 2, 0), (2, 2, 0)], "GoogLeNet")
+
+    def stem_pool(x):
+        return MaxPool2d(3, 2, ceil_mode=True)(x) if imagenet_stem else x
+
+    inputs = keras.Input((None, None, in_channels))
+    x = ConvBNReLU(in_channels, 64, *((7, 2) if imagenet_stem else (3, 1)), name="conv1")(inputs)
+    x = stem_pool(x)
+    x = ConvBNReLU(64, 64, 1, name="conv2")(x)
+    x = stem_pool(ConvBNReLU(64, 192, 3, name="conv3")(x))
+    for block_name, channels in INCEPTION_CHANNELS.items():
+        if block_name in ("inception4a", "inception5a"):  # maxpool3 and maxpool4
+            x = MaxPool2d(*((3, 2) if block_name == "inception4a" else (2, 2)), ceil_mode=True)(x)
+        x = InceptionBlock(*channels, name=block_name)(x)
+    x = layers.Dropout(0.2)(layers.GlobalAveragePooling2D()(x))
+    return keras.Model(inputs, layers.Dense(num_classes, name="fc")(x), name=name)
+
+
+def googlenet(num_classes=1000, in_channels=3, input_size=224):
+    """GoogLeNet v1 without auxiliary classifiers: 7,005,832 trainable weights for ImageNet."""
+    return GoogLeNet(num_classes, in_channels, input_size)

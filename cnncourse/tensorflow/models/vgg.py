@@ -1,0 +1,74 @@
+"""VGG in Keras, twin of :mod:`cnncourse.torch.models.vgg`: blocks are nested
+``keras.Sequential`` s named ``features.<block>``, their layers ``features.<block>.<i>``."""
+from functools import partial
+
+import keras
+from keras import layers as L
+
+from ..layers import batch_norm as bn_layer
+from ..layers import check_channels, check_input_size, conv2d, numbered
+
+__all__ = ["vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "VGG_CONFIGS"]
+
+VGG_CONFIGS = {
+    "vgg11": ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)),
+    "vgg13": ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512)),
+    "vgg16": ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
+    "vgg19": ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
+}
+
+
+def vgg_block(num_convs, in_channels, out_channels, batch_norm=False, name=None):
+    """``num_convs`` x (3x3 conv, [batch norm], ReLU), then a 2x2 max pool, as one ``keras.Sequential``."""
+    check_channels(num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
+    unit = [partial(conv2d, out_channels, 3, padding=1), *([bn_layer] if batch_norm else []), L.ReLU]
+    prefix = f"{name}." if name else ""  # unnamed: "0", "1", ... as in a lone nn.Sequential
+    return keras.Sequential(numbered(prefix, *unit * num_convs, partial(L.MaxPooling2D, 2)), name=name)
+
+
+def _features(config, in_channels, batch_norm):
+    channels = (in_channels,) + tuple(c for _, c in config)
+    return [vgg_block(n, channels[i], c, batch_norm, name=f"features.{i}") for i, (n, c) in enumerate(config)]
+
+
+def _vgg(name, num_classes, in_channels, input_size, batch_norm):
+    check_channels(num_classes=num_classes, in_channels=in_channels)
+    check_input_size(input_size, [(2, 2, 0)] * 5, name)
+    classifier = numbered(
+        "classifier.", partial(L.Dense, 4096), L.ReLU, partial(L.Dropout, 0.5),
+        partial(L.Dense, 4096), L.ReLU, partial(L.Dropout, 0.5), partial(L.Dense, num_classes))
+    return keras.Sequential([keras.Input((input_size, input_size, in_channels)),
+                             *_features(VGG_CONFIGS[name], in_channels, batch_norm),
+                             L.AdaptiveAveragePooling2D(7, name="avgpool"), L.Flatten(name="flatten"),
+                             *classifier], name=name)
+
+
+def vgg11(num_classes=1000, in_channels=3, input_size=224, batch_norm=False):
+    """Configuration A (132,863,336 parameters at 1000 classes)."""
+    return _vgg("vgg11", num_classes, in_channels, input_size, batch_norm)
+
+
+def vgg13(num_classes=1000, in_channels=3, input_size=224, batch_norm=False):
+    """Configuration B (133,047,848 parameters)."""
+    return _vgg("vgg13", num_classes, in_channels, input_size, batch_norm)
+
+
+def vgg16(num_classes=1000, in_channels=3, input_size=224, batch_norm=False):
+    """Configuration D (138,357,544 parameters)."""
+    return _vgg("vgg16", num_classes, in_channels, input_size, batch_norm)
+
+
+def vgg19(num_classes=1000, in_channels=3, input_size=224, batch_norm=False):
+    """Configuration E (143,667,240 parameters)."""
+    return _vgg("vgg19", num_classes, in_channels, input_size, batch_norm)
+
+
+def vgg13_cifar(num_classes=10, in_channels=3):
+    """Seed 000 section 10.10's VGG13 for 32x32 inputs (its 'same'-padded pools equal these on
+    even sizes); 9,570,506 parameters, not the text's "about 950,000"."""
+    check_channels(num_classes=num_classes, in_channels=in_channels)
+    classifier = numbered("classifier.", partial(L.Dense, 256), L.ReLU, partial(L.Dense, 128), L.ReLU,
+                          partial(L.Dense, num_classes))
+    return keras.Sequential([keras.Input((32, 32, in_channels)),
+                             *_features(VGG_CONFIGS["vgg13"], in_channels, batch_norm=False),
+                             L.Flatten(name="flatten"), *classifier], name="vgg13_cifar")

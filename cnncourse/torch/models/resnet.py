@@ -1,0 +1,133 @@
+"""ResNet-18/34/50 (He et al., 2015) in PyTorch, with torchvision's v1.5 layout.
+
+Module names equal torchvision's (``conv1``, ``layer1.0.conv1``, ``layer2.0.downsample.0``,
+``fc``), so a torchvision state dict loads as is and the Keras twin in
+``cnncourse.tensorflow.models.resnet`` can be paired layer by layer by name.
+
+``input_size`` picks the stem: above 64 px the ImageNet stem (7x7 stride-2 conv and a
+3x3 stride-2 max-pool, total stride 32); at 64 px or less the CIFAR stem (one 3x3
+stride-1 conv, no pool, total stride 8), the usual choice for 32x32 images.
+"""
+import torch
+from torch import nn
+
+from cnncourse.torch.layers import SMALL_INPUT_MAX, check_channels, check_input_size
+
+__all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50"]
+
+
+def projection(in_channels, out_channels, stride):
+    """The projection shortcut: a strided 1x1 conv and BN, matching the residual's shape."""
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                         nn.BatchNorm2d(out_channels))
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convs with a shortcut: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
+
+    The shortcut is the identity when shapes agree, otherwise a 1x1 conv + BN projection
+    (option B of the paper) that matches the stride and the channel count.
+    """
+
+    expansion = 1
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        super().__init__()
+        check_channels(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        self.out_channels = out_channels
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        needs_projection = stride != 1 or in_channels != out_channels
+        self.downsample = projection(in_channels, out_channels, stride) if needs_projection else None
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class Bottleneck(nn.Module):
+    """1x1 reduce -> 3x3 (carries the stride, as in torchvision's v1.5) -> 1x1 expand, + shortcut.
+
+    ``mid_channels`` is the narrow width; the block outputs ``mid_channels * expansion``.
+    """
+
+    def __init__(self, in_channels, mid_channels, stride=1, expansion=4):
+        super().__init__()
+        check_channels(in_channels=in_channels, mid_channels=mid_channels, stride=stride,
+                            expansion=expansion)
+        out_channels = mid_channels * expansion
+        self.out_channels = out_channels
+        self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid_channels)
+        self.conv2 = nn.Conv2d(mid_channels, mid_channels, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid_channels)
+        self.conv3 = nn.Conv2d(mid_channels, out_channels, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        needs_projection = stride != 1 or in_channels != out_channels
+        self.downsample = projection(in_channels, out_channels, stride) if needs_projection else None
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+class ResNet(nn.Module):
+    """Stem, four stages of ``block`` (widths 64-128-256-512, stride 2 from stage 2), pool, fc."""
+
+    def __init__(self, block, blocks_per_stage, num_classes=1000, in_channels=3, input_size=224):
+        super().__init__()
+        check_channels(num_classes=num_classes, in_channels=in_channels)
+        if len(blocks_per_stage) != 4:
+            raise ValueError(f"blocks_per_stage must list 4 stages, got {blocks_per_stage!r}")
+        check_channels(**{f"blocks_per_stage[{i}]": n
+                               for i, n in enumerate(blocks_per_stage)})
+        check_input_size(input_size, [], "ResNet")  # an int >= 1
+        imagenet_stem = input_size > SMALL_INPUT_MAX
+        stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
+        check_input_size(input_size, stem + [(3, 2, 1)] * 3, "ResNet")  # (kernel, stride, pad)
+        if imagenet_stem:
+            self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(in_channels, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1) if imagenet_stem else nn.Identity()
+        channels = 64
+        for stage, num_blocks in enumerate(blocks_per_stage):
+            blocks = []
+            for i in range(num_blocks):
+                stride = 2 if stage > 0 and i == 0 else 1
+                blocks.append(block(channels, 64 * 2 ** stage, stride))
+                channels = blocks[-1].out_channels
+            self.add_module(f"layer{stage + 1}", nn.Sequential(*blocks))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def resnet18(num_classes=1000, in_channels=3, input_size=224):
+    """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters for the ImageNet config."""
+    return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, input_size)
+
+
+def resnet34(num_classes=1000, in_channels=3, input_size=224):
+    """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 parameters for the ImageNet config."""
+    return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, in_channels, input_size)
+
+
+def resnet50(num_classes=1000, in_channels=3, input_size=224):
+    """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 parameters for the ImageNet config."""
+    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, input_size)

@@ -1,0 +1,124 @@
+"""The instructor's loop on a copy of the course, for a1 and a2: generate, submit,
+sandbox-grade, nbgrader autograde, feedback, CSV export, and the scores that come out."""
+import csv
+import json
+
+import pytest
+
+from autograder.__main__ import nbgrader
+from autograder.course import copy_course, make_submission, nbgrader_api, solutions
+from autograder.grade import grade_all
+from autograder.spec import load_spec
+
+WARNS = "import warnings\nwarnings.warn('a harmless warning on stderr')\n"
+# One answer made wrong on purpose per assignment, and the test cell that loses its points.
+WRONG = {
+    "a1-convolution": ("conv2d_im2col_answer", "test_conv2d_im2col", '''
+def im2col(input, kernel_size, stride=1, padding=0):
+    raise NotImplementedError
+
+def conv2d_im2col(input, weight, bias=None, stride=1, padding=0):
+    return conv2d_loops(input, weight, None, stride, padding)  # forgets the bias
+'''),
+    "a2-backprop": ("batch_norm_answer", "test_batch_norm_backward", '''
+def batch_norm_backward(grad_output, input, weight, eps=1e-5):
+    axes = (0, 2, 3)
+    inv_std = 1 / np.sqrt(input.var(axis=axes, keepdims=True) + eps)
+    x_hat = (input - input.mean(axis=axes, keepdims=True)) * inv_std
+    # treats mean and variance as constants: wrong in training mode
+    return grad_output * weight[None, :, None, None] * inv_std, (grad_output * x_hat).sum(axes), grad_output.sum(axes)
+'''),
+}
+
+
+def points(api, assignment):
+    """``{test cell grade_id: points}`` of the assignment's autograded tests."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        nb = gb.find_assignment(assignment).notebooks[0]
+        return {c.name: c.max_score for c in nb.grade_cells if not c.cell_type == "markdown"}
+
+
+@pytest.fixture(scope="module")
+def course_api(tmp_path_factory):
+    """One course copy with both assignments generated (creating a gradebook is slow)."""
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    api = nbgrader_api(course)
+    for assignment in WRONG:
+        assert api.generate_assignment(assignment)["success"]
+    return course, api
+
+
+@pytest.fixture(scope="module", params=list(WRONG))
+def graded(request, course_api):
+    """Three submissions of one assignment, sandbox-graded and autograded by nbgrader."""
+    assignment = request.param
+    course, api = course_api
+    answers = solutions(course, assignment)
+    cell, test_cell, wrong_code = WRONG[assignment]
+    first_answer = next(iter(answers))
+    make_submission(course, assignment, "solution", answers)
+    make_submission(course, assignment, "blank")
+    make_submission(course, assignment, "partial",
+                    {**answers, cell: wrong_code, first_answer: WARNS + answers[first_answer]})
+    verdicts = grade_all(course, assignment, jobs=2)
+    result = api.autograde(assignment, "*")
+    assert result["success"], result.get("error")
+    return assignment, course, api, verdicts
+
+
+def test_scores_feedback_and_export(graded):
+    assignment, course, api, verdicts = graded
+    auto = points(api, assignment)
+    full = sum(auto.values())
+    lost = auto[WRONG[assignment][1]]
+    assert len(auto) == len(load_spec(assignment).checks)
+    assert all(v["passed"] for v in verdicts["solution"][assignment]["checks"].values())
+
+    # nbgrader's own CLI export (in-process gradebook reads can see stale rows)
+    assert nbgrader(course, "export", f"--assignment=['{assignment}']", "--to=grades.csv") == 0
+    with open(course / "grades.csv") as f:
+        scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f)
+                  if row["assignment"] == assignment and row["student_id"] in ("solution", "blank", "partial")}
+    assert scores == {"solution": full, "blank": 0, "partial": full - lost}
+
+    assert api.generate_feedback(assignment)["success"]
+    html = (course / "feedback" / "partial" / assignment / f"{assignment}.html").read_text()
+    assert "CheckFailed" in html and "hidden input 1" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "autograder-check" not in html
+
+
+def test_verdicts_do_not_carry_expected_values(graded):
+    """The cache holds reasons, not reference numbers: a wrong answer's expected values
+    appear nowhere in what is written for the instructor or the student."""
+    assignment, course, api, verdicts = graded
+    reasons = json.dumps(verdicts["partial"][assignment]["checks"])
+    assert "wrong values" in reasons and "max abs error" in reasons
+    assert "expected [" not in reasons and "array(" not in reasons
+
+
+def test_release_and_collect_through_the_exchange(course_api, tmp_path):
+    """Release, fetch, submit and collect a1 through the course's local exchange."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+    from nbgrader.utils import get_username
+
+    assignment = "a1-convolution"
+    course, api = course_api
+    assert api.release_assignment(assignment)["success"]
+    assert (course / "exchange" / "cnncourse" / "outbound" / assignment).is_dir()
+    home = tmp_path / "student"
+    home.mkdir()
+    config = api.config.copy()
+    config.Exchange.assignment_dir = str(home)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    ExchangeFetchAssignment(coursedir=coursedir, authenticator=api.authenticator, config=config).start()
+    fetched = home / assignment / f"{assignment}.ipynb"
+    assert fetched.is_file()
+    ExchangeSubmit(coursedir=coursedir, authenticator=api.authenticator, config=config).start()
+    assert api.collect(assignment)["success"]
+    student = get_username()  # who nbgrader says submitted
+    collected = course / "submitted" / student / assignment / f"{assignment}.ipynb"
+    assert collected.read_bytes() == fetched.read_bytes()
