@@ -247,6 +247,8 @@ def _flatten_shapes(torch_model, keras_model, input_size):
                              "pass input_size=(C, H, W)")
         input_size = (shape[-1], *shape[:-1]) if len(shape) == 3 else shape
     last_map = {}  # numel -> most recent (C, H, W) output with that many elements
+    if len(input_size) == 3:  # the input itself may be flattened first
+        last_map[int(np.prod(input_size))] = tuple(input_size)
     found = {}
 
     def record(module, args, output):

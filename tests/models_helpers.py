@@ -64,10 +64,11 @@ def torch_forward(torch_model, x_nchw):
 
 
 def keras_forward(keras_model, x_nchw):
-    """Inference-mode Keras output for the same (NCHW) batch, fed as NHWC."""
-    from cnncourse.convert import nchw_to_nhwc
+    """Inference-mode Keras output for the same (NCHW) batch, fed as NHWC; maps come back NCHW."""
+    from cnncourse.convert import nchw_to_nhwc, nhwc_to_nchw
 
-    return np.asarray(keras_model(nchw_to_nhwc(x_nchw), training=False))
+    out = np.asarray(keras_model(nchw_to_nhwc(x_nchw), training=False))
+    return nhwc_to_nchw(out) if out.ndim == 4 else out
 
 
 def copy_and_compare(torch_model, keras_model, input_size, batch=2, seed=0, tol=TOL):

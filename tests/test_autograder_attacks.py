@@ -24,10 +24,10 @@ EXPECTED = {
     "alice": FULL, "bob": FULL - IM2COL,  # honest students graded in the same run
     "noop_asserts": 0, "ipython_hooks": 0, "fake_error_display": 0, "ndarray_subclass": 0,
     "read_source": 0, "import_reference": 0, "rewrite_gradebook": 0, "overwrite_other": 0,
-    "background_editor": 0, "planted_numpy": 0, "ignore_timeout": 0, "huge_raw_output": 0,
+    "background_editor": 0, "planted_numpy": 0, "ignore_timeout": 0,
     "kernel_death": 0, "invalid_json": 0, "renamed_notebook": 0,
     # hostile but honest answers: the attack fails, the earned points stay
-    "network": FULL, "allocate_8gib": FULL, "fork_bomb": FULL, "huge_output": FULL,
+    "network": FULL, "allocate_8gib": FULL, "fork_bomb": FULL, "huge_output": FULL, "huge_raw_output": FULL,
     "infinite_loop": FULL - LOOPS,
 }
 LEFTOVER_MARKERS = ("/grader/harness.py", "3600.4242", "marker-background-editor")
@@ -156,7 +156,8 @@ def test_limits_stop_hostile_cells_with_reasons(attacked):
     assert "time limit" in (_verdict(attacked, "infinite_loop")["checks"]["conv2d_loops"]["reason"]
                             + str(_verdict(attacked, "infinite_loop")["cells"]))
     assert "longer than the 20 s limit" in _verdict(attacked, "ignore_timeout")["stopped"]
-    assert "size limit" in _verdict(attacked, "huge_raw_output")["stopped"]
+    # Python ignores SIGXFSZ, so the file-size limit surfaces as an error in that cell
+    assert "File too large" in _first_cell_error(attacked, "huge_raw_output")
     assert "status 3" in _verdict(attacked, "kernel_death")["stopped"]
 
 

@@ -1,4 +1,4 @@
-"""Write 200 MB straight to file descriptor 1, around Python's streams."""
+"""Write 200 MB straight to file descriptor 1, around Python's streams (answers are honest)."""
 # %% solution
 # %% first
 import os

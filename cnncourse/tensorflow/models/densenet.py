@@ -9,11 +9,12 @@ from keras import layers, ops
 
 from cnncourse.tensorflow.layers import (SMALL_INPUT_MAX, batch_norm, check_channels,
                                          check_input_size, conv2d)
-from cnncourse.tensorflow.models.resnet import MaxPool2d, child
+from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
 
 __all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
 
 
+@serializable
 class DenseLayer(layers.Layer):
     """BN-ReLU-1x1 conv to ``bn_size * growth_rate``, BN-ReLU-3x3 conv to ``growth_rate``."""
 
@@ -26,7 +27,7 @@ class DenseLayer(layers.Layer):
         self.norm2 = batch_norm(child(name, "norm2"))
         self.conv2 = conv2d(growth_rate, 3, 1, 1, use_bias=False, name=child(name, "conv2"))
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         x = self.conv1(ops.relu(self.norm1(x, training=training)))
         return self.conv2(ops.relu(self.norm2(x, training=training)))
 
@@ -35,6 +36,7 @@ class DenseLayer(layers.Layer):
                 "growth_rate": self.growth_rate, "bn_size": self.bn_size}
 
 
+@serializable
 class DenseBlock(layers.Layer):
     """``num_layers`` DenseLayers, each fed the concatenation of the input and all earlier
     outputs; returns that concatenation (in_channels + num_layers * growth_rate channels).
@@ -50,7 +52,7 @@ class DenseBlock(layers.Layer):
                        name=child(name, f"denselayer{i + 1}")) for i in range(num_layers)]
         self.out_channels = in_channels + num_layers * growth_rate
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         if x.shape[-1] != self.in_channels:
             raise ValueError(f"{self.name} expects {self.in_channels} input channels (NHWC), "
                              f"got input shape {tuple(x.shape)}")
@@ -64,6 +66,7 @@ class DenseBlock(layers.Layer):
                 "bn_size": self.bn_size}
 
 
+@serializable
 class Transition(layers.Layer):
     """BN-ReLU-1x1 conv to ``out_channels``, then 2x2 average pooling (halves height and width)."""
 
@@ -75,7 +78,7 @@ class Transition(layers.Layer):
         self.conv = conv2d(out_channels, 1, use_bias=False, name=child(name, "conv"))
         self.pool = layers.AveragePooling2D(2)
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         return self.pool(self.conv(ops.relu(self.norm(x, training=training))))
 
     def get_config(self):

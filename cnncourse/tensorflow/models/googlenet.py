@@ -8,7 +8,7 @@ import keras
 from keras import layers, ops
 
 from cnncourse.tensorflow.layers import SMALL_INPUT_MAX, check_channels, check_input_size, conv2d
-from cnncourse.tensorflow.models.resnet import MaxPool2d, child
+from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
 
 __all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet", "INCEPTION_CHANNELS"]
 
@@ -26,6 +26,7 @@ INCEPTION_CHANNELS = {
 }
 
 
+@serializable
 class ConvBNReLU(layers.Layer):
     """Padded bias-free conv, BN (eps 1e-3), ReLU; sublayers ``<name>.conv`` and ``<name>.bn``."""
 
@@ -38,7 +39,7 @@ class ConvBNReLU(layers.Layer):
         # torchvision's GoogLeNet uses eps 1e-3, not the usual 1e-5.
         self.bn = layers.BatchNormalization(momentum=0.9, epsilon=1e-3, name=child(name, "bn"))
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         return ops.relu(self.bn(self.conv(x), training=training))
 
     def get_config(self):
@@ -57,6 +58,7 @@ def check_inception_channels(in_channels, c1, c2, c3, c4):
                    c3_reduce=c3[0], c3_out=c3[1], c4=c4)
 
 
+@serializable
 class InceptionBlock(layers.Layer):
     """Four parallel paths (1x1 | 1x1-3x3 | 1x1-5x5 | pool-1x1) concatenated on channels."""
 
@@ -74,7 +76,7 @@ class InceptionBlock(layers.Layer):
         self.branch3 = [unit("branch3.0", in_channels, c3[0], 1), unit("branch3.1", *c3, 5)]
         self.branch4 = [MaxPool2d(3, 1, 1), unit("branch4.1", in_channels, c4, 1)]
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         if x.shape[-1] != self.channels[0]:
             raise ValueError(f"{self.name} expects {self.channels[0]} input channels (NHWC), "
                              f"got input shape {tuple(x.shape)}")

@@ -2,8 +2,8 @@
 
 Blocks are subclassed layers, networks are functional models. Every layer holding weights
 is named after its torch counterpart (``layer1.0.conv1``, ``layer2.0.downsample.0``, ``fc``),
-which is how ``cnncourse.convert`` pairs them. ``child`` (sublayer names) and ``MaxPool2d``
-(torch's pooling windows) are shared with the GoogLeNet and DenseNet files.
+which is how ``cnncourse.convert`` pairs them. ``child`` (sublayer names), ``MaxPool2d``
+(torch's pooling windows) and ``serializable`` are shared with the GoogLeNet and DenseNet files.
 """
 import keras
 from keras import layers, ops
@@ -14,11 +14,16 @@ from cnncourse.tensorflow.layers import (SMALL_INPUT_MAX, batch_norm, check_chan
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "MaxPool2d"]
 
 
+# Registered so that saved models load without custom_objects.
+serializable = keras.saving.register_keras_serializable(package="cnncourse")
+
+
 def child(name, suffix):
     """The torch-style qualified name of a sublayer: ``child("layer1.0", "conv1")``."""
     return f"{name}.{suffix}" if name else suffix
 
 
+@serializable
 class MaxPool2d(layers.Layer):
     """Max-pooling with torch's ``nn.MaxPool2d`` output size and windows.
 
@@ -68,6 +73,7 @@ class ResidualBlock(layers.Layer):
         return bn(conv(x), training=training)
 
 
+@serializable
 class BasicBlock(ResidualBlock):
     """Two 3x3 convs plus a shortcut (identity, or 1x1 conv + BN when the shape changes)."""
 
@@ -81,7 +87,7 @@ class BasicBlock(ResidualBlock):
         self.conv2 = conv2d(out_channels, 3, 1, 1, use_bias=False, name=child(name, "conv2"))
         self.bn2 = batch_norm(child(name, "bn2"))
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         identity = self.shortcut(x, training)
         out = self.relu(self.bn1(self.conv1(x), training=training))
         out = self.bn2(self.conv2(out), training=training)
@@ -92,6 +98,7 @@ class BasicBlock(ResidualBlock):
                 "out_channels": self.out_channels, "stride": self.stride}
 
 
+@serializable
 class Bottleneck(ResidualBlock):
     """1x1 reduce -> 3x3 (with the stride) -> 1x1 expand to ``mid_channels * expansion``."""
 
@@ -107,7 +114,7 @@ class Bottleneck(ResidualBlock):
         self.conv3 = conv2d(self.out_channels, 1, use_bias=False, name=child(name, "conv3"))
         self.bn3 = batch_norm(child(name, "bn3"))
 
-    def call(self, x, training=False):
+    def call(self, x, training=None):
         identity = self.shortcut(x, training)
         out = self.relu(self.bn1(self.conv1(x), training=training))
         out = self.relu(self.bn2(self.conv2(out), training=training))
