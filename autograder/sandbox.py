@@ -222,11 +222,37 @@ class Sandbox:
                 code = proc.wait(timeout=self.limits.wall_seconds)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                # killing bwrap tears down its PID namespace: every process inside dies
                 os.killpg(proc.pid, signal.SIGKILL)
                 code = proc.wait()
                 timed_out = True
+        # bwrap's PID-namespace init stays in our process group; killing the group tears the
+        # namespace down, so nothing the submission started outlives its grading
+        _kill_group(proc.pid)
         return RunResult(code, timed_out, time.monotonic() - start)
+
+
+def _live_members(pgid: int) -> list:
+    """PIDs in process group ``pgid`` that are still running (zombies excluded)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _kill_group(pgid: int, grace_seconds: float = 5.0) -> None:
+    """SIGKILL process group ``pgid`` and wait until none of its members still runs."""
+    deadline = time.monotonic() + grace_seconds
+    while _live_members(pgid) and time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
 
 
 def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:

@@ -10,14 +10,10 @@ Subpackages (imported on demand, so ``import cnncourse`` stays fast):
 - ``cnncourse.convert``     weight and layout converters between the three frameworks
 - ``cnncourse.viz``         training curves, image grids, kernels, feature maps
 """
-import importlib
-
 __version__ = "0.1.0"
 
-_LAZY = {"summary": "cnncourse.summary", "count_parameters": "cnncourse.summary"}
+# Imported eagerly (the module needs only NumPy) so that ``cnncourse.summary`` is the
+# function: the function's name deliberately shadows its submodule ``cnncourse.summary``.
+from .summary import count_parameters, summary  # noqa: E402
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'cnncourse' has no attribute {name!r}")
+__all__ = ["summary", "count_parameters", "__version__"]
