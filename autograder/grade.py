@@ -49,7 +49,7 @@ class HiddenCases:
                 rid = f"r{len(requests)}"
                 args = [_encode(a, in_dir, f"{rid}_a{i}") for i, a in enumerate(case.args)]
                 kwargs = {key: _encode(v, in_dir, f"{rid}_k{key}") for key, v in case.kwargs.items()}
-                requests.append({"id": rid, "target": case.target, "call": case.call,
+                requests.append({"id": rid, "target": case.target, "call": case.call, "probe": case.probe,
                                  "args": args, "kwargs": kwargs, "n_outputs": case.n_outputs})
                 index[rid] = (check_name, case)
         (in_dir / "requests.json").write_text(json.dumps({"cell_seconds": limits.cell_seconds,
@@ -100,6 +100,9 @@ def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, su
         found = sorted(p.name for p in submission.glob("*.ipynb"))
         reason = f"{notebook.name} is missing from the submission (found: {', '.join(found) or 'no notebooks'})"
         return {**record, "sha256": None, "stopped": reason, "checks": _all_failed(spec, reason)}
+    if notebook.is_symlink():  # read here, a link could point at the instructor's files
+        reason = f"{notebook.name} is a symbolic link, not a notebook file"
+        return {**record, "sha256": None, "stopped": reason, "checks": _all_failed(spec, reason)}
     record["sha256"] = hashlib.sha256(notebook.read_bytes()).hexdigest()
     try:
         cells = read_code_cells(notebook)
@@ -125,6 +128,10 @@ def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, su
                 continue  # the first failing case is the reason
             reason = judge_case(case, rid, statuses.get(rid), job / "out", stopped)
             checks[check_name] = {"passed": not reason, "reason": reason}
+        for check in spec.checks:  # submitted files (a saved state_dict), judged here, never run
+            if check.inspect is not None and checks.get(check.name, {}).get("passed", True):
+                reason = check.inspect(job / "work", hidden.seed)
+                checks[check.name] = {"passed": not reason, "reason": reason}
         record.update(stopped=stopped, seconds=round(run.seconds, 2), checks=checks,
                       cells=_cell_log(job / "out" / "cells.jsonl"),
                       log_tail=(job / "log.txt").read_bytes()[-2000:].decode(errors="replace"))

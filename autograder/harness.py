@@ -61,6 +61,16 @@ def _decode(value, in_dir):
     return value
 
 
+def _probes():
+    """``autograder/probes.py``, mounted next to this file (``-I`` keeps it off sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("probes", os.path.join(os.path.dirname(__file__), "probes.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _timed(seconds, fn, *args, **kwargs):
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -92,6 +102,8 @@ def answer(namespace, request, in_dir, out_dir, seconds):
                 return {"status": "error", "error": f"{request['target']} is not a function"}
             args = _decode(request["args"], in_dir)
             kwargs = {k: _decode(v, in_dir) for k, v in request["kwargs"].items()}
+            if request.get("probe"):  # a grader-written helper turns the target into numbers
+                args, target = (target, *args), getattr(_probes(), request["probe"])
             result = _timed(seconds, target, *args, **kwargs)
         else:
             result = target

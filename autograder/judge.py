@@ -57,6 +57,8 @@ def compare(case: Case, got: np.ndarray, expected) -> str:
     error = np.abs(got - expected.astype(np.float64))
     if np.all(error <= case.atol + case.rtol * np.abs(expected)):
         return ""
+    if not case.call:  # a fixed answer: the size of the error would give it away
+        return "wrong values"
     return f"wrong values (max abs error {error.max():.1e})"
 
 

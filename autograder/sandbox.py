@@ -34,6 +34,7 @@ SUBMISSION_DIR = "/submission"
 GRADER_IN = "/grader/in"
 GRADER_OUT = "/grader/out"
 HARNESS = Path(__file__).with_name("harness.py")
+PROBES = Path(__file__).with_name("probes.py")  # helpers the harness may call on model classes
 SLOT_UID_BASE = 61000  # root mode: sandbox slot k runs as uid/gid 61000 + k
 
 
@@ -88,6 +89,13 @@ def _runs_as_root() -> bool:
     return os.geteuid() == 0
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # real-time signals have no name
+        return str(number)
+
+
 @dataclass
 class RunResult:
     """How the sandboxed process ended."""
@@ -102,14 +110,15 @@ class RunResult:
             return f"the notebook ran longer than the {limits.wall_seconds:g} s limit and was stopped"
         if self.returncode == 0:
             return ""
-        if self.returncode < 0:
-            sig = -self.returncode
+        # Popen reports a signal as -N; bubblewrap passes its child's death by signal on as 128 + N
+        sig = -self.returncode if self.returncode < 0 else self.returncode - 128
+        if 0 < sig < signal.NSIG:
             why = {
                 signal.SIGXCPU: f"used more than {limits.cpu_seconds} s of CPU time",
                 signal.SIGXFSZ: "wrote a file or output larger than the size limit",
                 signal.SIGKILL: "was killed (out of memory or time)",
                 signal.SIGSEGV: "crashed (segmentation fault)",
-            }.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+            }.get(sig, f"was killed by signal {_signal_name(sig)}")
             return f"the notebook's process {why}"
         return f"the notebook's process exited early with status {self.returncode}"
 
@@ -162,14 +171,11 @@ class Sandbox:
     def _files(self, job: Path, work: Path) -> list:
         """Grader files plus the student's copy, read-only inside a size-capped folder."""
         args = _parents(GRADER_IN) + ["--ro-bind", str(HARNESS), "/grader/harness.py",
+                "--ro-bind", str(PROBES), "/grader/probes.py",
                 "--ro-bind", str(job / "in"), GRADER_IN, "--bind", str(job / "out"), GRADER_OUT,
                 "--perms", "0777", "--size", str(self.limits.tmp_size), "--tmpfs", SUBMISSION_DIR]
-        for entry in sorted(work.iterdir()):
-            target = f"{SUBMISSION_DIR}/{entry.name}"
-            if entry.is_symlink():  # resolve inside the sandbox, never on the host
-                args += ["--symlink", os.readlink(entry), target]
-            else:
-                args += ["--ro-bind", str(entry), target]
+        for entry in sorted(work.iterdir()):  # a copy without links (copy_submission)
+            args += ["--ro-bind", str(entry), f"{SUBMISSION_DIR}/{entry.name}"]
         return args + ["--chdir", SUBMISSION_DIR]
 
     def _environment(self) -> list:
@@ -177,6 +183,8 @@ class Sandbox:
             "PATH": f"{SANDBOX_VENV}/bin:/usr/bin:/bin",
             "HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
             "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+            # notebooks skip their long training cells: the saved model file is graded
+            "CNNCOURSE_GRADING": "1",
             # one BLAS thread: parallel submissions already fill the cores, and each
             # extra thread reserves address space against the memory limit
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -255,9 +263,17 @@ def _kill_group(pgid: int, grace_seconds: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+def _links(folder: str, names: list) -> list:
+    return [name for name in names if os.path.islink(os.path.join(folder, name))]
+
+
 def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:
-    """Copy the student's folder (links kept as links) and refuse oversized ones."""
+    """Copy the student's folder without its symbolic links, and refuse oversized ones.
+
+    The copy is read by trusted code too (``Check.inspect``), where a link could reach
+    the instructor's files; a student's own files need no links.
+    """
     total = sum(p.stat().st_size for p in src.rglob("*") if p.is_file() and not p.is_symlink())
     if total > max_bytes:
         raise ValueError(f"submission folder {src} holds {total} bytes, over the {max_bytes}-byte limit")
-    shutil.copytree(src, dest, symlinks=True)
+    shutil.copytree(src, dest, ignore=_links)

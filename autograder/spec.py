@@ -20,7 +20,9 @@ class Case:
 
     ``target`` names a function (``call=True``: it is called with ``args``/``kwargs``)
     or a variable (``call=False``: its value is read). ``expected`` is one array or a
-    tuple of arrays (a function returning several results).
+    tuple of arrays (a function returning several results). ``probe`` names a function
+    of ``autograder/probes.py`` that the harness calls as ``probe(target, *args)`` instead
+    of calling the target itself (to turn a student's model class into plain numbers).
     """
 
     target: str
@@ -31,6 +33,7 @@ class Case:
     label: str = ""
     rtol: float = 1e-5
     atol: float = 1e-6
+    probe: str = ""
 
     @property
     def n_outputs(self) -> int:
@@ -39,10 +42,16 @@ class Case:
 
 @dataclass(frozen=True)
 class Check:
-    """A named, all-or-nothing test; ``make_cases(rng)`` returns its cases."""
+    """A named, all-or-nothing test; ``make_cases(rng)`` returns its cases.
+
+    ``inspect(submission_folder, seed)``, when given, also judges plain files the student
+    submitted (a saved ``state_dict``) in the grader's process and returns a reason ('' =
+    passed); it must never execute or unpickle code from them.
+    """
 
     name: str
     make_cases: Callable[[np.random.Generator], list]
+    inspect: Callable[[Any, int], str] | None = None
 
 
 @dataclass(frozen=True)

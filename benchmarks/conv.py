@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from cnncourse.numpy.functional import conv2d, conv2d_backward  # noqa: E402
+from cnncourse.numpy.functional import conv2d, conv2d_backward, conv2d_with_cache  # noqa: E402
 from cnncourse.shapes import conv2d_flops  # noqa: E402
 
 # (name, input shape, out channels, kernel, stride, padding, bar on the NumPy/torch ratio)
@@ -44,7 +44,7 @@ def _time_block(fn, calls):
     return times
 
 
-def _interleaved_medians(fns, repeats, calls=3, pause=0.05):
+def _interleaved_medians(fns, repeats, calls=3, pause=0.3):
     """Median seconds per call of each function, timed in alternating blocks."""
     samples = [[] for _ in fns]
     for _ in range(repeats):
@@ -69,9 +69,9 @@ def _workloads(shape, out_channels, kernel, stride, padding):
     def numpy_forward():
         return conv2d(x, w, b, **layer)
 
-    def numpy_train():
-        conv2d(x, w, b, **layer)
-        return conv2d_backward(dy, x, w, b, **layer)
+    def numpy_train():  # as nn.Conv2d trains: the backward reuses the forward's columns
+        _, cache = conv2d_with_cache(x, w, b, **layer)
+        return conv2d_backward(dy, x, w, b, **layer, cache=cache)
 
     def torch_forward():
         with torch.no_grad():

@@ -44,6 +44,8 @@ __all__ = [
     "torch_to_keras", "keras_to_torch", "torch_to_numpy", "numpy_to_torch",
     "nchw_to_nhwc", "nhwc_to_nchw", "oihw_to_hwio", "hwio_to_oihw",
     "check_channels", "check_input_size", "is_imagenet_sized", "conv_output_size", "transposed_output_padding",
+    "VGG_CONFIGS", "INCEPTION_CHANNELS", "check_inception_channels", "stem_and_downsampling",
+    "check_densenet",
 ]
 
 
@@ -104,6 +106,64 @@ def transposed_output_padding(input_size, output_size, kernel_size, stride=1, pa
         raise ValueError(f"output_size={output_size} is unreachable from input size {input_size}: "
                          f"must lie in [{smallest}, {smallest + max(stride, dilation) - 1}]")
     return extra
+
+
+# ---------------------------------------- architecture tables both frameworks share
+# (pure data and checks, so the torch and Keras twins cannot drift apart)
+
+# (number of 3x3 convolutions, output channels) per VGG block: configurations A, B, D, E.
+VGG_CONFIGS = {
+    "vgg11": ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)),
+    "vgg13": ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512)),
+    "vgg16": ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
+    "vgg19": ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
+}
+
+# name: (in_channels, c1, (c2 reduce, c2), (c3 reduce, c3), c4) -- Table 1 of the GoogLeNet paper.
+INCEPTION_CHANNELS = {
+    "inception3a": (192, 64, (96, 128), (16, 32), 32),
+    "inception3b": (256, 128, (128, 192), (32, 96), 64),
+    "inception4a": (480, 192, (96, 208), (16, 48), 64),
+    "inception4b": (512, 160, (112, 224), (24, 64), 64),
+    "inception4c": (512, 128, (128, 256), (24, 64), 64),
+    "inception4d": (512, 112, (144, 288), (32, 64), 64),
+    "inception4e": (528, 256, (160, 320), (32, 128), 128),
+    "inception5a": (832, 256, (160, 320), (32, 128), 128),
+    "inception5b": (832, 384, (192, 384), (48, 128), 128),
+}
+
+
+def check_inception_channels(in_channels, c1, c2, c3, c4, branch3_kernel=5):
+    """Raise ValueError unless c2 and c3 are (reduce, out) pairs, every width is an int >= 1
+    and ``branch3_kernel`` is odd (the branch pads ``k // 2`` to keep the size)."""
+    for name, pair in (("c2", c2), ("c3", c3)):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{name} must be a pair (1x1 reduce channels, output channels), "
+                             f"got {pair!r}")
+    check_channels(in_channels=in_channels, c1=c1, c2_reduce=c2[0], c2_out=c2[1],
+                   c3_reduce=c3[0], c3_out=c3[1], c4=c4, branch3_kernel=branch3_kernel)
+    if branch3_kernel % 2 == 0:
+        raise ValueError(f"branch3_kernel must be odd to keep the size, got {branch3_kernel}")
+
+
+def stem_and_downsampling(input_size, imagenet_stem, downsampling, model):
+    """Check ``input_size`` and say whether it gets the ImageNet stem (above SMALL_INPUT_MAX).
+
+    ``imagenet_stem`` and ``downsampling`` are (kernel, stride, padding) windows: the stem's
+    (used only for ImageNet-sized inputs) and those every input goes through.
+    """
+    is_imagenet = is_imagenet_sized(input_size)
+    check_input_size(input_size, (list(imagenet_stem) if is_imagenet else []) + list(downsampling), model)
+    return is_imagenet
+
+
+def check_densenet(block_config, num_init_features, num_classes, in_channels, input_size):
+    """Check a DenseNet's arguments; True when ``input_size`` gets the ImageNet stem."""
+    check_channels(num_classes=num_classes, in_channels=in_channels, num_init_features=num_init_features)
+    if len(block_config) == 0:
+        raise ValueError("block_config must list at least one dense block")
+    transitions = [(2, 2, 0)] * (len(block_config) - 1)  # (kernel, stride, padding)
+    return stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], transitions, "DenseNet")
 
 
 # --------------------------------------------------------------------- layouts

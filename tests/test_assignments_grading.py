@@ -122,3 +122,13 @@ def test_release_and_collect_through_the_exchange(course_api, tmp_path):
     student = get_username()  # who nbgrader says submitted
     collected = course / "submitted" / student / assignment / f"{assignment}.ipynb"
     assert collected.read_bytes() == fetched.read_bytes()
+
+
+@pytest.mark.parametrize("assignment", list(WRONG))
+def test_instructor_notebook_passes_its_visible_tests(course_api, assignment):
+    """``nbgrader validate`` (a real kernel) on the source: the visible tests agree with the solution."""
+    from nbgrader.validator import Validator
+
+    course, api = course_api
+    notebook = course / "source" / assignment / f"{assignment}.ipynb"
+    assert Validator(config=api.config).validate(str(notebook)) == {}

@@ -23,12 +23,12 @@ FULL, IM2COL, LOOPS = 16.0, 4.0, 4.0
 EXPECTED = {
     "alice": FULL, "bob": FULL - IM2COL,  # honest students graded in the same run
     "noop_asserts": 0, "ipython_hooks": 0, "fake_error_display": 0, "ndarray_subclass": 0,
-    "read_source": 0, "import_reference": 0, "rewrite_gradebook": 0, "overwrite_other": 0,
+    "read_source": 0, "link_to_source": 0, "import_reference": 0, "rewrite_gradebook": 0, "overwrite_other": 0,
     "background_editor": 0, "planted_numpy": 0, "ignore_timeout": 0,
-    "kernel_death": 0, "invalid_json": 0, "renamed_notebook": 0,
+    "custom_eq": 0, "kernel_death": 0, "segfault": 0, "invalid_json": 0, "renamed_notebook": 0,
     # hostile but honest answers: the attack fails, the earned points stay
     "network": FULL, "allocate_8gib": FULL, "fork_bomb": FULL, "huge_output": FULL, "huge_raw_output": FULL,
-    "infinite_loop": FULL - LOOPS,
+    "stderr_noise": FULL, "infinite_loop": FULL - LOOPS,
 }
 LEFTOVER_MARKERS = ("/grader/harness.py", "3600.4242", "marker-background-editor")
 
@@ -52,11 +52,14 @@ def submit_attack(course: Path, name: str, answers: dict, port: int) -> None:
             files[directive[5:]] = body
         elif directive.startswith("rename:"):
             rename = directive[7:]
-        elif directive not in ("solution", "notebook-text"):
+        elif directive not in ("solution", "notebook-text", "notebook-link"):
             chosen[directive] = body
     folder = make_submission(course, ASSIGNMENT, name, chosen, first, files, rename)
     if "notebook-text" in sections:
         (folder / f"{ASSIGNMENT}.ipynb").write_text(sections["notebook-text"])
+    if "notebook-link" in sections:
+        (folder / f"{ASSIGNMENT}.ipynb").unlink()
+        (folder / f"{ASSIGNMENT}.ipynb").symlink_to(sections["notebook-link"].strip())
 
 
 def digest(path: Path) -> str:
@@ -111,25 +114,32 @@ def attacked(tmp_path_factory):
     protected = [course / "gradebook.db", course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
                  course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"]
     before = {p: digest(p) for p in protected}
+    source_mode = protected[1].stat().st_mode
     verdicts = grade_all(course, ASSIGNMENT, jobs=2)
     after_sandboxes = {p: digest(p) for p in protected}
     leftovers = leftover_processes()
     api.autograde(ASSIGNMENT, "*")  # fails for invalid_json only; the others are graded
+    source = protected[1]
+    source_after_nbgrader = (digest(source), source.stat().st_mode)
     assert nbgrader(course, "export", "--to=grades.csv") == 0
     with open(course / "grades.csv") as f:
         scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f)}
     yield dict(course=course, verdicts=verdicts, scores=scores, before=before, after=after_sandboxes,
+               source_before=(before[source], source_mode), source_after=source_after_nbgrader,
                leftovers=leftovers, listener=listener)
     mp.undo()
 
 
 @pytest.mark.parametrize("student", list(EXPECTED))
 def test_score_is_only_what_was_earned(attacked, student):
-    assert attacked["scores"].get(student, 0.0) == EXPECTED[student], attacked["verdicts"][student]
+    # every student has a row, even when nbgrader could not read the notebook (score 0)
+    assert attacked["scores"][student] == EXPECTED[student], attacked["verdicts"][student]
 
 
 def test_nothing_outside_the_sandbox_changed(attacked):
     assert attacked["after"] == attacked["before"]
+    # nbgrader itself follows the linked notebook; it must not touch the source either
+    assert attacked["source_after"] == attacked["source_before"]
     alice = attacked["verdicts"]["alice"][ASSIGNMENT]
     assert all(c["passed"] for c in alice["checks"].values())
 
@@ -159,12 +169,19 @@ def test_limits_stop_hostile_cells_with_reasons(attacked):
     # Python ignores SIGXFSZ, so the file-size limit surfaces as an error in that cell
     assert "File too large" in _first_cell_error(attacked, "huge_raw_output")
     assert "status 3" in _verdict(attacked, "kernel_death")["stopped"]
+    assert "segmentation fault" in _verdict(attacked, "segfault")["stopped"]
+
+
+def test_stderr_noise_keeps_the_points(attacked):
+    verdict = _verdict(attacked, "stderr_noise")
+    assert "marker-stderr-noise" in verdict["log_tail"] and verdict["stopped"] == ""
 
 
 def test_broken_or_missing_notebooks_get_reasons(attacked):
     assert "not valid notebook JSON" in _verdict(attacked, "invalid_json")["stopped"]
     renamed = _verdict(attacked, "renamed_notebook")["stopped"]
     assert "missing" in renamed and "my-a1.ipynb" in renamed
+    assert "symbolic link" in _verdict(attacked, "link_to_source")["stopped"]
 
 
 def test_reference_code_is_not_importable(attacked):
@@ -177,3 +194,6 @@ def test_reference_code_is_not_importable(attacked):
 def test_fooling_comparisons_gives_wrong_values(attacked):
     for student in ("ndarray_subclass", "planted_numpy"):
         assert "wrong values" in _verdict(attacked, student)["checks"]["hand_outputs"]["reason"]
+    custom = _verdict(attacked, "custom_eq")["checks"]
+    assert "plain numeric array" in custom["hand_outputs"]["reason"] or "Object arrays" in custom["hand_outputs"]["reason"]
+    assert "wrong values" in custom["shapes_and_parameters"]["reason"]

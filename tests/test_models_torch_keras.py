@@ -52,7 +52,8 @@ def test_vgg_configurations_have_published_counts():
     published = {"vgg11": 132_863_336, "vgg13": 133_047_848, "vgg16": 138_357_544, "vgg19": 143_667_240}
     conv_layers = {"vgg11": 8, "vgg13": 10, "vgg16": 13, "vgg19": 16}
     for name, count in published.items():
-        model = getattr(TM, name)(num_classes=1000)
+        with torch.device("meta"):  # shapes only: no memory, no initialisation
+            model = getattr(TM, name)(num_classes=1000)
         assert count_torch(model) == count
         assert sum(isinstance(m, torch.nn.Conv2d) for m in model.modules()) == conv_layers[name]
 
@@ -140,6 +141,10 @@ def keras_in_torch_buffers(keras_model, variant):
 
 BAD_ARGUMENTS = [
     ("lenet5", dict(variant="lenet-7"), "variant"),
+    ("lenet5", dict(variant=None), "variant"),
+    ("vgg11", dict(input_size=31), "too small for vgg11"),
+    ("vgg13", dict(input_size=16), "too small for vgg13"),
+    ("vgg19", dict(input_size=0), "input_size"),
     ("lenet5", dict(in_channels=0), "in_channels"),
     ("cifar2net", dict(num_classes=1.5), "num_classes"),
     ("alexnet", dict(input_size=14), "too small for alexnet"),
@@ -158,6 +163,35 @@ BAD_ARGUMENTS = [
 def test_bad_arguments_raise_value_error(framework, name, kwargs, message):
     with pytest.raises(ValueError, match=message):
         getattr(framework, name)(**kwargs)
+
+
+CONSTRUCTORS = sorted(n for n in TM.__all__ if n[0].islower() and n != "vgg_block")
+
+
+def test_both_frameworks_offer_the_same_constructors_and_blocks():
+    """Same public names; same arguments and defaults (Keras blocks add only ``name``/kwargs)."""
+    import inspect
+
+    assert set(TM.__all__) == set(KM.__all__)
+    assert len(CONSTRUCTORS) == 15  # lenet5 ... densenet_cifar: every network of the issue
+    for name in TM.__all__:
+        torch_obj, keras_obj = getattr(TM, name), getattr(KM, name)
+        if not callable(torch_obj):
+            assert torch_obj == keras_obj, name  # LENET5_VARIANTS, LENET5_INPUT_SIZE
+            continue
+        params = [inspect.signature(o).parameters for o in (torch_obj, keras_obj)]
+        keras_only = {"name", "kwargs"}
+        torch_args = [(p.name, p.default) for p in params[0].values()]
+        keras_args = [(p.name, p.default) for p in params[1].values() if p.name not in keras_only]
+        assert torch_args == keras_args, name
+
+
+@pytest.mark.parametrize("name", CONSTRUCTORS)
+@pytest.mark.parametrize("framework", [TM, KM], ids=["torch", "keras"])
+def test_every_constructor_checks_its_arguments(framework, name):
+    for argument, value in (("num_classes", 0), ("in_channels", 2.0)):
+        with pytest.raises(ValueError, match=f"{argument} must be an int >= 1, got {value!r}"):
+            getattr(framework, name)(**{argument: value})
 
 
 def test_blocks_check_their_channels():

@@ -5,6 +5,7 @@ come from (see :mod:`cnncourse.data.cache` for the search order). Framework adap
 NumPy transforms and ``make_grid`` live in sibling modules and are re-exported here lazily
 so that ``import cnncourse.data`` does not import torch or TensorFlow.
 """
+import http.client
 import importlib
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ _LAZY = {
     "as_torch_dataset": "adapters", "torch_loader": "adapters", "as_tf_dataset": "adapters",
     "Compose": "transforms", "normalize": "transforms", "random_crop": "transforms",
     "random_horizontal_flip": "transforms", "to_float_nchw": "transforms",
-    "make_grid": "grid",
+    "make_grid": "grid", "write_fake_dataset": "synthetic",
 }
 
 
@@ -111,7 +112,8 @@ def _fetch(spec, split, root, tried):
             try:
                 download(url, dest / remote.filename, remote.md5)
                 break
-            except (OSError, ChecksumError) as exc:  # URLError is an OSError
+            except (OSError, ChecksumError, http.client.HTTPException) as exc:
+                # URLError is an OSError; a connection cut mid-body is an IncompleteRead
                 errors.append(f"download {url}: {exc}")
         else:
             tried.extend(errors)

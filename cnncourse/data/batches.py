@@ -41,9 +41,20 @@ def as_arrays(data, name="train"):
                      f"got {type(data).__name__}")
 
 
+def make_batch(images, labels, indices, augment=None, rng_key=None):
+    """One (images, int64 labels) batch; augmentation randomness comes from ``rng_key`` alone."""
+    x = images[indices]
+    if augment is not None:
+        x = augment(x, np.random.default_rng(rng_key))
+    return x, labels[indices].astype(np.int64)
+
+
 def epoch_batches(images, labels, batch_size, seed, epoch, augment=None, rank=0, world_size=1):
-    """(images, labels) NumPy batches of one epoch, augmented; depends only on (seed, epoch)."""
-    rng = np.random.default_rng((seed, epoch, rank, 1))
-    for idx in batch_slices(epoch_order(len(labels), seed, epoch, rank, world_size), batch_size):
-        x = images[idx]
-        yield (x if augment is None else augment(x, rng)), labels[idx].astype(np.int64)
+    """(images, labels) NumPy batches of one epoch, augmented; depends only on (seed, epoch).
+
+    Batch ``i`` draws its augmentation from ``(seed, epoch, rank, i)``, so any batch can be
+    rebuilt on its own (the Keras loop asks for batches by index).
+    """
+    order = epoch_order(len(labels), seed, epoch, rank, world_size)
+    for i, idx in enumerate(batch_slices(order, batch_size)):
+        yield make_batch(images, labels, idx, augment, (seed, epoch, rank, i))

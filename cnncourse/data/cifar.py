@@ -31,6 +31,10 @@ TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCHES = ("test_batch",)
 
 
+class UnsafePickleError(pickle.UnpicklingError):
+    """A pickle named a global outside the NumPy-array allow-list."""
+
+
 class SafeUnpickler(pickle.Unpickler):
     """Unpickler that builds dicts, lists, strings, numbers and NumPy arrays, nothing else."""
 
@@ -38,7 +42,7 @@ class SafeUnpickler(pickle.Unpickler):
         try:
             return ALLOWED_GLOBALS[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
+            raise UnsafePickleError(
                 f"refusing to load global {module}.{name}: CIFAR batches only contain NumPy arrays"
             ) from None
 
@@ -47,9 +51,9 @@ def parse_batch(data, name="<bytes>"):
     """Decode one batch's bytes into (images uint8 NHWC, labels int64)."""
     try:
         batch = SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except pickle.UnpicklingError as exc:
-        raise ValueError(f"{name}: unsafe or corrupt pickle ({exc})") from None
-    except (EOFError, ValueError, TypeError, IndexError, KeyError) as exc:
+    except UnsafePickleError as exc:
+        raise ValueError(f"{name}: unsafe pickle ({exc})") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError) as exc:
         raise ValueError(f"{name}: corrupt or truncated CIFAR batch ({exc!r})") from None
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         raise ValueError(f"{name}: not a CIFAR batch (need a dict with b'data' and b'labels')")

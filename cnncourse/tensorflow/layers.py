@@ -55,7 +55,7 @@ def pointwise_conv2d(in_channels, out_channels, bias=True, name=None):
 
 def dilated_conv2d(in_channels, out_channels, kernel_size=3, dilation=2, bias=True, name=None):
     """A size-preserving dilated convolution, the twin of the torch helper."""
-    check_channels(in_channels=in_channels, out_channels=out_channels)
+    check_channels(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, dilation=dilation)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd to preserve the size, got {kernel_size}")
     return keras.layers.Conv2D(out_channels, kernel_size, dilation_rate=dilation, padding="same",

@@ -18,11 +18,13 @@ __all__ = [
 
 def pointwise_conv2d(in_channels, out_channels, bias=True):
     """A 1x1 convolution: a per-pixel linear map across channels (NiN, GoogLeNet bottlenecks)."""
+    check_channels(in_channels=in_channels, out_channels=out_channels)
     return nn.Conv2d(in_channels, out_channels, kernel_size=1, bias=bias)
 
 
 def dilated_conv2d(in_channels, out_channels, kernel_size=3, dilation=2, bias=True):
     """A size-preserving dilated convolution: receptive field d*(k-1)+1 with k*k weights."""
+    check_channels(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, dilation=dilation)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd to preserve the size, got {kernel_size}")
     return nn.Conv2d(in_channels, out_channels, kernel_size, padding=dilation * (kernel_size - 1) // 2,
@@ -56,6 +58,7 @@ class ConvTranspose2dTo(nn.ConvTranspose2d):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, output_size, **kwargs):
+        check_channels(in_channels=in_channels, out_channels=out_channels)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, **kwargs)
         self.target_size = (output_size, output_size) if _is_int(output_size) else tuple(output_size)
 

@@ -9,10 +9,18 @@ Two implementations, chosen with ``impl=``:
 - ``"loops"``: the textbook sums, one output value (or one input pixel) at a time.
   Slow; written to be read next to the formulas.
 - ``"im2col"`` (default): every receptive field copied into a column, then one
-  batched matrix product. The backward pass reuses the same pieces, as the texts
-  derive it: the weight gradient correlates the input with the output gradient,
-  and the input gradient is a transposed convolution of the output gradient (a
-  "full" convolution with the 180-degree-rotated kernels).
+  batched matrix product. The backward pass is two more products on the same pieces,
+  which ARE the convolutions the texts derive: ``grad_output @ columns.T`` is the
+  correlation of the input with the output gradient (the weight gradient), and
+  ``weight.T @ grad_output`` followed by ``col2im`` is the transposed convolution of
+  the output gradient, i.e. the "full" convolution with the 180-degree-rotated
+  kernels (:func:`conv2d_input_grad_full` spells that version out; tests check
+  that both agree). :func:`conv2d_with_cache` keeps the forward's columns so the
+  weight gradient need not build them again. With many input channels per group
+  (``IMPLICIT_MIN_CHANNELS``) the columns are never copied: each kernel tap's columns
+  are a view of the input in a flat layout, and the one matrix product becomes
+  ``kH * kW`` products summed (implicit im2col, :class:`_im2col.Taps`). Same numbers,
+  about twice as fast there.
 
 A transposed convolution is the adjoint of a convolution, so each is written with
 the other's parts instead of new code.
@@ -22,17 +30,22 @@ from collections import namedtuple
 import numpy as np
 
 from cnncourse import shapes
-from ._im2col import col2im, im2col, pad2d
+from ._im2col import Taps, batch_first, batch_last, col2im, im2col, pad2d, pad_batch_last
 from ._validate import (_pair, check_float, check_ndim, check_nonnegative, check_positive,
                         check_shape)
 
-__all__ = ["conv2d", "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward"]
+__all__ = ["conv2d", "conv2d_backward", "conv2d_with_cache", "conv2d_input_grad_full",
+           "conv_transpose2d", "conv_transpose2d_backward"]
 
 IMPLS = ("im2col", "loops")
 
 # How the windows of a (padded) convolution input are laid out: enough to run
 # a convolution, its weight gradient, or its adjoint.
 Windows = namedtuple("Windows", "kernel stride dilation groups out_size")
+
+# What conv2d_with_cache hands to conv2d_backward: the forward's input and arguments
+# (to check the cache is used with them) and the lowered input (its columns).
+ConvCache = namedtuple("ConvCache", "input args lowered")
 
 
 # --- argument checks --------------------------------------------------------
@@ -88,17 +101,19 @@ def _padding_pairs(padding, kernel, dilation):
 
 
 def _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, impl):
-    """Check everything once; return the padded input, its windows and the padding."""
+    """Check everything once; return the windows and the padding."""
     _check_operands(input, weight, bias, groups, impl, transposed=False)
     kernel = weight.shape[2:]
     out_size = shapes.conv2d_output_size(input.shape[2:], kernel, stride, padding, dilation)
     pads = _padding_pairs(padding, kernel, dilation)
     win = Windows(kernel, _pair(stride, "stride"), _pair(dilation, "dilation"), groups,
                   tuple(out_size))
-    return pad2d(input, pads), win, pads
+    return win, pads
 
 
 def _add_bias(out, bias):
+    """``out + bias`` per channel, as a C-contiguous NCHW array (``out`` may be a view)."""
+    out = np.ascontiguousarray(out)
     if bias is not None:
         out += bias[:, None, None]
     return out
@@ -133,13 +148,6 @@ def _forward_loops(x, weight, win):
     return out
 
 
-def _forward_im2col(x, weight, win):
-    n, o = x.shape[0], weight.shape[0]
-    cols = im2col(x, win.groups, win.kernel, win.stride, win.dilation, win.out_size)
-    w = weight.reshape(win.groups, o // win.groups, -1)        # (G, O/G, C/G*kH*kW)
-    return np.matmul(w, cols).reshape((n, o) + win.out_size)   # (N, G, O/G, L) is NCHW
-
-
 def _weight_grad_loops(grad_output, x, weight_shape, win):
     out_channels, in_per_group = weight_shape[:2]
     out_per_group = out_channels // win.groups
@@ -151,16 +159,6 @@ def _weight_grad_loops(grad_output, x, weight_shape, win):
                 field = _window(x, p, q, win)[:, first:first + in_per_group]
                 grad_weight[o] += np.tensordot(grad_output[:, o, p, q], field, axes=(0, 0))
     return grad_weight
-
-
-def _weight_grad_im2col(grad_output, x, weight_shape, win):
-    # The correlation of the input with the output gradient: each weight meets the
-    # input values it multiplied, i.e. the im2col columns. Batched matmul + sum over
-    # the batch is much faster than one tensordot over (N, L).
-    n, g = x.shape[0], win.groups
-    cols = im2col(x, g, win.kernel, win.stride, win.dilation, win.out_size)  # (N, G, K, L)
-    dy = grad_output.reshape(n, g, weight_shape[0] // g, -1)                 # (N, G, O/G, L)
-    return np.matmul(dy, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight_shape)
 
 
 def _adjoint_loops(y, weight, win, full_size):
@@ -177,37 +175,182 @@ def _adjoint_loops(y, weight, win, full_size):
     return out
 
 
-def _flipped_kernels(weight, groups):
-    """Transposed-conv weight ``(C_in, C_out/G, kH, kW)`` as a conv weight
-    ``(C_out, C_in/G, kH, kW)``, rotated by 180 degrees."""
-    c_in, out_per_group, kh, kw = weight.shape
-    w = weight.reshape(groups, c_in // groups, out_per_group, kh, kw).swapaxes(1, 2)
-    return w.reshape(groups * out_per_group, c_in // groups, kh, kw)[:, :, ::-1, ::-1]
+def _to_nchw(rows, size):
+    """Matmul result ``(C, H*W*N)`` as a contiguous NCHW array."""
+    return batch_first(rows.reshape((-1,) + tuple(size) + (rows.shape[-1] // (size[0] * size[1]),)))
 
 
-def _adjoint_im2col(y, weight, win, full_size):
-    h, w = y.shape[2:]
-    if win.stride == (1, 1):
-        # Stride 1: a "full" convolution with the rotated kernels. Pad so every kernel
-        # overlap counts; extra bottom/right rows cover output padding.
-        (kh, kw), (dh, dw) = win.kernel, win.dilation
-        pads = ((dh * (kh - 1), full_size[0] - h), (dw * (kw - 1), full_size[1] - w))
-        flipped = Windows(win.kernel, (1, 1), win.dilation, win.groups, tuple(full_size))
-        return _forward_im2col(pad2d(y, pads), _flipped_kernels(weight, win.groups), flipped)
-    # Strided: a full convolution would multiply mostly inserted zeros, so instead
-    # form every scaled kernel copy with one matmul and add them back (col2im).
-    n, g = y.shape[0], win.groups
-    c_in, out_per_group, kh, kw = weight.shape
-    w_t = weight.reshape(g, c_in // g, -1).transpose(0, 2, 1)     # (G, O/G*kH*kW, C/G)
-    cols = np.matmul(w_t, y.reshape(n, g, c_in // g, h * w))      # (N, G, O/G*kH*kW, L)
-    cols = cols.reshape(n, g * out_per_group, kh, kw, h, w)
-    return col2im(cols, full_size, win.stride, win.dilation)
+def _to_rows(y, groups):
+    """NCHW ``y`` as ``(groups, C/groups, H*W*N)``: the layout of im2col's columns."""
+    return batch_last(y).reshape(groups, y.shape[1] // groups, -1)
 
 
-_KERNELS = {
-    "loops": (_forward_loops, _weight_grad_loops, _adjoint_loops),
-    "im2col": (_forward_im2col, _weight_grad_im2col, _adjoint_im2col),
-}
+# An input is "lowered" once for the forward pass (its receptive fields made into
+# matrices); the weight gradient reuses the lowered input (conv2d_with_cache keeps it).
+
+class _LoweredLoops:
+    """The loops implementation keeps the padded input as it is."""
+
+    def __init__(self, input, pads, win):
+        self.x, self.win = pad2d(input, pads), win
+
+    def forward(self, weight, bias=None):
+        return _add_bias(_forward_loops(self.x, weight, self.win), bias)
+
+    def weight_grad(self, grad_output, weight_shape):
+        return _weight_grad_loops(grad_output, self.x, weight_shape, self.win)
+
+    @staticmethod
+    def adjoint(y, weight, win, full_size, crop):
+        return _cropped(_adjoint_loops(y, weight, win, full_size), crop)
+
+
+class _Columns:
+    """Explicit im2col: every receptive field copied into a column, then one matmul."""
+
+    def __init__(self, input, pads, win):
+        self.win = win
+        self.cols = im2col(pad_batch_last(input, pads), win.groups, win.kernel, win.stride,
+                           win.dilation, win.out_size)  # (G, C/G*kH*kW, Ho*Wo*N)
+
+    def forward(self, weight, bias=None):
+        w = weight.reshape(self.win.groups, weight.shape[0] // self.win.groups, -1)
+        return _add_bias(_to_nchw(np.matmul(w, self.cols), self.win.out_size), bias)
+
+    def weight_grad(self, grad_output, weight_shape):
+        # The correlation of the input with the output gradient: each weight meets the
+        # input values it multiplied, i.e. the columns, summed over positions and batch.
+        dy = _to_rows(grad_output, self.win.groups)  # (G, O/G, Ho*Wo*N)
+        return np.matmul(dy, self.cols.transpose(0, 2, 1)).reshape(weight_shape)
+
+    @staticmethod
+    def adjoint(y, weight, win, full_size, crop):
+        # Every value of y scales its kernels: one matmul forms all those copies as
+        # columns, and col2im adds each back onto the window it came from.
+        g, (c_in, out_per_group, kh, kw) = win.groups, weight.shape
+        w_t = weight.reshape(g, c_in // g, -1).transpose(0, 2, 1)  # (G, O/G*kH*kW, C/G)
+        cols = np.matmul(w_t, _to_rows(y, g))                      # (G, O/G*kH*kW, H*W*N)
+        cols = cols.reshape((g * out_per_group, kh, kw) + y.shape[2:] + y.shape[:1])
+        image = np.zeros((g * out_per_group,) + tuple(full_size) + y.shape[:1], y.dtype)
+        col2im(cols.transpose(5, 0, 1, 2, 3, 4), full_size, win.stride, win.dilation,
+               image=image.transpose(3, 0, 1, 2))  # sums into batch-last memory, runs of W*N
+        return _cropped(batch_first(image), crop)
+
+
+def _taps(padded_shape, dtype, win):
+    return Taps(padded_shape, dtype, win.groups, win.kernel, win.stride, win.dilation,
+                win.out_size)
+
+
+class _ImplicitColumns:
+    """Implicit im2col (:class:`Taps`): one matmul per kernel row on a view of the input,
+    summed. The columns are never built: with many channels they would cost the most."""
+
+    def __init__(self, input, pads, win, scratch_name=None):
+        (top, bottom), (left, right) = pads
+        n, c, h, w = input.shape
+        self.win = win
+        self.taps = _taps((n, c, h + top + bottom, w + left + right), input.dtype, win)
+        self.taps.load(input, pads, scratch_name)
+
+    def forward(self, weight, bias=None):
+        taps, g = self.taps, self.win.groups
+        acc, part = taps.empty_rows("sum", weight.shape[0]), None
+        for i in range(self.win.kernel[0]):
+            if i == 0:
+                np.matmul(_kernel_row(weight, i, g), taps.columns(i), out=acc)
+            else:
+                part = taps.empty_rows("part", weight.shape[0]) if part is None else part
+                acc += np.matmul(_kernel_row(weight, i, g), taps.columns(i), out=part)
+        return taps.from_grid(acc, bias)
+
+    def weight_grad(self, grad_output, weight_shape):
+        dy = self.taps.to_grid(grad_output)  # (G, O/G, length), junk columns zero
+        o, cg, kh, kw = weight_shape
+        grad_weight = np.empty((o, kh, kw, cg), grad_output.dtype)
+        for i in range(kh):
+            # (G, kW*C/G, O/G): this orientation is the faster one for BLAS here
+            rows = np.matmul(self.taps.columns(i), dy.transpose(0, 2, 1))
+            grad_weight[:, i] = rows.transpose(0, 2, 1).reshape(o, kw, cg)
+        return grad_weight.transpose(0, 3, 1, 2).copy()
+
+    @staticmethod
+    def adjoint(y, weight, win, full_size, crop):
+        if win.stride == (1, 1):
+            return _full_convolution(y, weight, win, full_size, crop)
+        # Each kernel row's share of the input gradient, w_row^T @ dy, lands on the
+        # place its columns were read from (places overlap: they add up).
+        g, in_per_group = win.groups, weight.shape[1]
+        taps = _taps((y.shape[0], g * in_per_group) + tuple(full_size), y.dtype, win)
+        dy, matrix = taps.to_grid(y), taps.zeros("gradient matrix")
+        part = taps.empty_rows("part", g * weight.shape[1] * win.kernel[1])
+        for i in range(win.kernel[0]):
+            w_t = _kernel_row(weight, i, g).transpose(0, 2, 1)
+            window = taps.window(matrix, i)
+            if i == 0:
+                np.matmul(w_t, dy, out=window)  # the matrix is still all zero
+            else:
+                window += np.matmul(w_t, dy, out=part)
+        return taps.unload(matrix, crop)
+
+
+def _full_convolution(y, weight, win, full_size, crop):
+    """Stride 1: the adjoint as the texts derive it, a "full" convolution of ``y`` (padded
+    by ``d*(k-1)``) with the 180-degree-rotated kernels, input and output channels
+    swapped. It is computed as a forward pass, the fastest one; the padding that
+    ``crop`` removes is simply not padded (or ``y`` is cropped instead)."""
+    pads = []
+    for axis, (k, d, (top, bottom)) in enumerate(zip(win.kernel, win.dilation, crop)):
+        reach = d * (k - 1)
+        extra = full_size[axis] - (y.shape[2 + axis] + reach)  # rows no window reached
+        pads.append((reach - top, reach - bottom + extra))
+    size = tuple(n - a - b for n, (a, b) in zip(full_size, crop))
+    flipped = np.ascontiguousarray(_flipped_kernels(weight, win.groups))
+    back = Windows(win.kernel, (1, 1), win.dilation, win.groups, size)
+    return _lower(y, tuple(pads), flipped.shape, back, "im2col",
+                  scratch_name="gradient matrix").forward(flipped)
+
+
+def _kernel_row(weight, i, groups):
+    """Row ``i`` of every kernel as ``(G, O/G, kW * C/G)`` matrices, columns ``(j, c)``:
+    the order of the rows of :meth:`Taps.columns`."""
+    o, cg, _, kw = weight.shape
+    return weight[:, :, i, :].transpose(0, 2, 1).reshape(groups, o // groups, kw * cg)
+
+
+# From this many input channels per group on, implicit im2col is as fast as copying the
+# columns or faster (2x for 32 channels, forward + backward; measured on the course
+# machine for 3x3 and 5x5 kernels). With fewer, its per-row matmuls are too thin
+# (LeNet's 6-channel layer: columns 25 % faster).
+IMPLICIT_MIN_CHANNELS = 8
+
+
+def _lowering(in_per_group, impl):
+    if impl == "loops":
+        return _LoweredLoops
+    return _ImplicitColumns if in_per_group >= IMPLICIT_MIN_CHANNELS else _Columns
+
+
+def _lower(input, pads, weight_shape, win, impl, scratch_name=None):
+    """``input``'s receptive fields, padded by ``pads``, made ready for matrix products.
+
+    ``scratch_name``: the lowered input only lives during this call (not cached), so
+    implicit im2col may keep its matrix in a scratch buffer of that name.
+    """
+    kind = _lowering(weight_shape[1], impl)
+    if kind is _ImplicitColumns:
+        return kind(input, pads, win, scratch_name)
+    return kind(input, pads, win)
+
+
+def _adjoint(y, weight, win, full_size, crop, impl):
+    """The transposed convolution of ``y`` onto a padded input of ``full_size``, with
+    ``crop = ((top, bottom), (left, right))`` cut off: a contiguous NCHW array."""
+    return _lowering(weight.shape[1], impl).adjoint(y, weight, win, full_size, crop)
+
+
+def _cropped(image, crop):
+    return np.ascontiguousarray(pad2d(image, tuple((-a, -b) for a, b in crop)))
 
 
 # --- public API ---------------------------------------------------------------
@@ -219,26 +362,88 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     ``padding`` is an int, a pair, ``'valid'`` or ``'same'`` (stride 1 only; an odd
     total puts the extra row/column at the bottom/right, as PyTorch does).
     """
-    x, win, _ = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, impl)
-    forward = _KERNELS[impl][0]
-    return _add_bias(forward(x, weight, win), bias)
+    win, pads = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, impl)
+    return _lower(input, pads, weight.shape, win, impl, "input matrix").forward(weight, bias)
+
+
+def conv2d_with_cache(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """:func:`conv2d` (im2col) that also returns a cache for :func:`conv2d_backward`.
+
+    ``output, cache = conv2d_with_cache(x, w, b)`` then
+    ``conv2d_backward(dy, x, w, b, cache=cache)``: the weight gradient is one matmul
+    with the forward's columns, so keeping them saves building them twice. ``input``
+    must not be changed in between.
+    """
+    win, pads = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, "im2col")
+    lowered = _lower(input, pads, weight.shape, win, "im2col")
+    output = lowered.forward(weight, bias)
+    return output, ConvCache(input, (stride, padding, dilation, groups), lowered)
+
+
+def _cached_lowering(cache, input, args, impl):
+    if cache is None:
+        return None
+    if not isinstance(cache, ConvCache) or impl != "im2col" or cache.input is not input \
+            or cache.args != args:
+        raise ValueError("cache must come from conv2d_with_cache called with this same input "
+                         "array and the same stride, padding, dilation and groups")
+    return cache.lowered
 
 
 def conv2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1,
-                    groups=1, *, impl="im2col"):
+                    groups=1, *, impl="im2col", cache=None):
     """Gradients of :func:`conv2d`: ``(grad_input, grad_weight, grad_bias)``.
 
     ``grad_bias`` is ``None`` when ``bias`` is. The input gradient is the transposed
     convolution of ``grad_output``, sized back to the padded input and then cropped.
+    ``cache`` (from :func:`conv2d_with_cache`) reuses the forward's columns.
     """
-    x, win, pads = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, impl)
+    win, pads = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, impl)
     _check_grad_output(grad_output, (input.shape[0], weight.shape[0]) + win.out_size,
                        input.dtype)
-    _, weight_grad, adjoint = _KERNELS[impl]
-    grad_weight = weight_grad(grad_output, x, weight.shape, win)
-    grad_padded = adjoint(grad_output, weight, win, x.shape[2:])
-    grad_input = pad2d(grad_padded, tuple((-a, -b) for a, b in pads))
+    lowered = _cached_lowering(cache, input, (stride, padding, dilation, groups), impl)
+    if lowered is None:
+        lowered = _lower(input, pads, weight.shape, win, impl, "input matrix")
+    grad_weight = lowered.weight_grad(grad_output, weight.shape)
+    padded_size = tuple(n + a + b for n, (a, b) in zip(input.shape[2:], pads))
+    grad_input = _adjoint(grad_output, weight, win, padded_size, pads, impl)
     return grad_input, grad_weight, _bias_grad(grad_output, bias)
+
+
+def _flipped_kernels(weight, groups):
+    """Conv weight ``(C_out, C_in/G, kH, kW)`` as the weight of the convolution that maps
+    back, ``(C_in, C_out/G, kH, kW)``, with each kernel rotated by 180 degrees."""
+    c_out, in_per_group, kh, kw = weight.shape
+    w = weight.reshape(groups, c_out // groups, in_per_group, kh, kw).swapaxes(1, 2)
+    return w.reshape(groups * in_per_group, c_out // groups, kh, kw)[:, :, ::-1, ::-1]
+
+
+def conv2d_input_grad_full(grad_output, input_shape, weight, stride=1, padding=0, dilation=1,
+                           groups=1):
+    """The input gradient of :func:`conv2d` as the texts derive it: a "full" convolution
+    of ``grad_output`` with the 180-degree-rotated kernels (input and output channels
+    swapped). A stride first spreads ``grad_output`` out with ``stride - 1`` zeros.
+
+    For teaching: :func:`conv2d_backward` gets the same numbers with one matmul and a
+    ``col2im``, without multiplying the inserted zeros.
+    """
+    dummy = np.empty(input_shape, dtype=weight.dtype)
+    win, pads = _conv2d_setup(dummy, weight, None, stride, padding, dilation, groups, "im2col")
+    padded_size = tuple(n + a + b for n, (a, b) in zip(input_shape[2:], pads))
+    _check_grad_output(grad_output, (input_shape[0], weight.shape[0]) + win.out_size,
+                       weight.dtype)
+    (sh, sw), (dh, dw), (kh, kw) = win.stride, win.dilation, win.kernel
+    ho, wo = win.out_size
+    spread = np.zeros(grad_output.shape[:2] + ((ho - 1) * sh + 1, (wo - 1) * sw + 1),
+                      grad_output.dtype)
+    spread[:, :, ::sh, ::sw] = grad_output
+    # Pad so every partial overlap counts; rows/columns the forward windows never
+    # reached (bottom/right) get zero gradient.
+    full = pad2d(spread, ((dh * (kh - 1), padded_size[0] - spread.shape[2]),
+                          (dw * (kw - 1), padded_size[1] - spread.shape[3])))
+    grad_padded = conv2d(full, np.ascontiguousarray(_flipped_kernels(weight, groups)),
+                         dilation=dilation, groups=groups)
+    return pad2d(grad_padded, tuple((-a, -b) for a, b in pads))
 
 
 def _conv_transpose2d_setup(input, weight, bias, stride, padding, output_padding, groups,
@@ -267,8 +472,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     win, (ph, pw), out_size = _conv_transpose2d_setup(
         input, weight, bias, stride, padding, output_padding, groups, dilation, impl)
     full_size = (out_size[0] + 2 * ph, out_size[1] + 2 * pw)
-    full = _KERNELS[impl][2](input, weight, win, full_size)
-    return _add_bias(pad2d(full, ((-ph, -ph), (-pw, -pw))), bias)
+    output = _adjoint(input, weight, win, full_size, ((ph, ph), (pw, pw)), impl)
+    return _add_bias(output, bias)
 
 
 def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, padding=0,
@@ -283,10 +488,10 @@ def conv_transpose2d_backward(grad_output, input, weight, bias=None, stride=1, p
         input, weight, bias, stride, padding, output_padding, groups, dilation, impl)
     _check_grad_output(grad_output, (input.shape[0], weight.shape[1] * groups) + out_size,
                        input.dtype)
-    forward, weight_grad, _ = _KERNELS[impl]
-    padded = pad2d(grad_output, ((ph, ph), (pw, pw)))
     # A transposed-conv weight (C_in, C_out/G, kH, kW) read as a conv2d weight maps the
     # C_out channels back onto the C_in ones: exactly the adjoint we need.
-    grad_input = forward(padded, weight, win)
-    grad_weight = weight_grad(input, padded, weight.shape, win)
+    lowered = _lower(grad_output, ((ph, ph), (pw, pw)), weight.shape, win, impl,
+                     "input matrix")
+    grad_input = np.ascontiguousarray(lowered.forward(weight))
+    grad_weight = lowered.weight_grad(input, weight.shape)
     return grad_input, grad_weight, _bias_grad(grad_output, bias)

@@ -46,10 +46,14 @@ class _WeightedLayer(Module):
         self._input = input
         return getattr(F, self._fn)(input, self.weight.data, self._bias_data(), **self.options)
 
+    def _backward_extras(self):
+        """Extra keyword arguments for the functional backward (e.g. a forward cache)."""
+        return {}
+
     def backward(self, grad_output):
         grad_input, grad_weight, grad_bias = getattr(F, self._fn + "_backward")(
             grad_output, self._cached("_input"), self.weight.data, self._bias_data(),
-            **self.options)
+            **self.options, **self._backward_extras())
         self.weight.accumulate(grad_weight)
         if self.bias is not None:
             self.bias.accumulate(grad_bias)
@@ -93,6 +97,18 @@ class Conv2d(_WeightedLayer):
         super().__init__((out_channels, in_channels // groups) + kernel, fan_in, out_channels,
                          bias, rng, dtype, stride=stride, padding=padding, dilation=dilation,
                          groups=groups)
+
+    def forward(self, input):
+        # In training, keep the im2col columns: the weight gradient reuses them.
+        self._input, self._cache = input, None
+        if not self.training:
+            return F.conv2d(input, self.weight.data, self._bias_data(), **self.options)
+        output, self._cache = F.conv2d_with_cache(input, self.weight.data, self._bias_data(),
+                                                  **self.options)
+        return output
+
+    def _backward_extras(self):
+        return {"cache": self.__dict__.get("_cache")}
 
 
 class ConvTranspose2d(_WeightedLayer):

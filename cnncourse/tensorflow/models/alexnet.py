@@ -4,17 +4,18 @@ from functools import partial
 import keras
 from keras import layers as L
 
-from ..layers import is_imagenet_sized, check_channels, check_input_size, conv2d, numbered
+from ...convert import stem_and_downsampling
+from ..layers import check_channels, conv2d, numbered
 
 __all__ = ["alexnet"]
 
 
 def alexnet(num_classes=1000, in_channels=3, input_size=224):
+    """AlexNet; ``input_size`` picks the stem (the other convolutions keep the size)."""
     check_channels(num_classes=num_classes, in_channels=in_channels)
-    stem = (11, 4, 2) if is_imagenet_sized(input_size) else (3, 1, 1)
+    imagenet = stem_and_downsampling(input_size, [(11, 4, 2)], [(3, 2, 0)] * 3, "alexnet")
+    stem = (11, 4, 2) if imagenet else (3, 1, 1)
     pool = partial(L.MaxPooling2D, 3, 2)
-    check_input_size(input_size, [stem, (3, 2, 0), (5, 1, 2), (3, 2, 0), (3, 1, 1), (3, 1, 1), (3, 1, 1),
-                                  (3, 2, 0)], "alexnet")
     features = numbered(
         "features.", partial(conv2d, 64, stem[0], stem[1], stem[2]), L.ReLU, pool,
         partial(conv2d, 192, 5, padding=2), L.ReLU, pool,

@@ -7,8 +7,8 @@ file for why. Layers holding weights carry torchvision's names
 import keras
 from keras import layers, ops
 
-from cnncourse.tensorflow.layers import (SMALL_INPUT_MAX, batch_norm, check_channels,
-                                         check_input_size, conv2d)
+from cnncourse.convert import check_densenet
+from cnncourse.tensorflow.layers import batch_norm, check_channels, conv2d
 from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
 
 __all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
@@ -92,15 +92,7 @@ def DenseNet(growth_rate, block_config, num_init_features, bn_size=4, num_classe
 
     The input is ``(None, None, in_channels)``; ``input_size`` only picks the stem.
     """
-    check_channels(num_classes=num_classes, in_channels=in_channels,
-                   num_init_features=num_init_features)
-    if len(block_config) == 0:
-        raise ValueError("block_config must list at least one dense block")
-    check_input_size(input_size, [], "DenseNet")  # an int >= 1
-    imagenet_stem = input_size > SMALL_INPUT_MAX
-    stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
-    transitions = [(2, 2, 0)] * (len(block_config) - 1)  # (kernel, stride, padding)
-    check_input_size(input_size, stem + transitions, "DenseNet")
+    imagenet_stem = check_densenet(block_config, num_init_features, num_classes, in_channels, input_size)
     inputs = keras.Input((None, None, in_channels))
     kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
     x = conv2d(num_init_features, kernel, stride, padding, use_bias=False,

@@ -1,29 +1,18 @@
 """GoogLeNet / Inception v1 in Keras 3 (NHWC), the twin of ``cnncourse.torch.models.googlenet``.
 
-Same layout as the torch file: conv-BN(eps 1e-3)-ReLU units, the paper's 5x5 third branch,
-ceil-mode stem pools, no auxiliary classifiers. Layers holding weights carry the torch
-names (``inception3a.branch2.1.conv``) so ``cnncourse.convert`` can pair them.
+Same layout as the torch file: conv-BN(eps 1e-3)-ReLU units, the paper's 5x5 third branch
+(``branch3_kernel=3`` for torchvision's layout), ceil-mode stem pools, no auxiliary
+classifiers. Layers holding weights carry the torch names (``inception3a.branch2.1.conv``)
+so ``cnncourse.convert`` can pair them.
 """
 import keras
 from keras import layers, ops
 
-from cnncourse.tensorflow.layers import SMALL_INPUT_MAX, check_channels, check_input_size, conv2d
+from cnncourse.convert import INCEPTION_CHANNELS, check_inception_channels, stem_and_downsampling
+from cnncourse.tensorflow.layers import check_channels, conv2d
 from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
 
 __all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet", "INCEPTION_CHANNELS"]
-
-# name: (in_channels, c1, (c2 reduce, c2), (c3 reduce, c3), c4) -- Table 1 of the paper.
-INCEPTION_CHANNELS = {
-    "inception3a": (192, 64, (96, 128), (16, 32), 32),
-    "inception3b": (256, 128, (128, 192), (32, 96), 64),
-    "inception4a": (480, 192, (96, 208), (16, 48), 64),
-    "inception4b": (512, 160, (112, 224), (24, 64), 64),
-    "inception4c": (512, 128, (128, 256), (24, 64), 64),
-    "inception4d": (512, 112, (144, 288), (32, 64), 64),
-    "inception4e": (528, 256, (160, 320), (32, 128), 128),
-    "inception5a": (832, 256, (160, 320), (32, 128), 128),
-    "inception5b": (832, 384, (192, 384), (48, 128), 128),
-}
 
 
 @serializable
@@ -48,24 +37,16 @@ class ConvBNReLU(layers.Layer):
                 "stride": self.stride}
 
 
-def check_inception_channels(in_channels, c1, c2, c3, c4):
-    """Raise ValueError unless c2 and c3 are (reduce, out) pairs and every width is an int >= 1."""
-    for name, pair in (("c2", c2), ("c3", c3)):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError(f"{name} must be a pair (1x1 reduce channels, output channels), "
-                             f"got {pair!r}")
-    check_channels(in_channels=in_channels, c1=c1, c2_reduce=c2[0], c2_out=c2[1],
-                   c3_reduce=c3[0], c3_out=c3[1], c4=c4)
-
-
 @serializable
 class InceptionBlock(layers.Layer):
-    """Four parallel paths (1x1 | 1x1-3x3 | 1x1-5x5 | pool-1x1) concatenated on channels."""
+    """Four parallel paths (1x1 | 1x1-3x3 | 1x1-kxk, k = ``branch3_kernel`` | pool-1x1)
+    concatenated on channels."""
 
-    def __init__(self, in_channels, c1, c2, c3, c4, name=None, **kwargs):
+    def __init__(self, in_channels, c1, c2, c3, c4, branch3_kernel=5, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        check_inception_channels(in_channels, c1, c2, c3, c4)
+        check_inception_channels(in_channels, c1, c2, c3, c4, branch3_kernel)
         self.channels = (in_channels, c1, tuple(c2), tuple(c3), c4)
+        self.branch3_kernel = branch3_kernel
         self.out_channels = c1 + c2[1] + c3[1] + c4
 
         def unit(path, cin, cout, kernel):
@@ -73,7 +54,7 @@ class InceptionBlock(layers.Layer):
 
         self.branch1 = [unit("branch1", in_channels, c1, 1)]
         self.branch2 = [unit("branch2.0", in_channels, c2[0], 1), unit("branch2.1", *c2, 3)]
-        self.branch3 = [unit("branch3.0", in_channels, c3[0], 1), unit("branch3.1", *c3, 5)]
+        self.branch3 = [unit("branch3.0", in_channels, c3[0], 1), unit("branch3.1", *c3, branch3_kernel)]
         self.branch4 = [MaxPool2d(3, 1, 1), unit("branch4.1", in_channels, c4, 1)]
 
     def call(self, x, training=None):
@@ -91,19 +72,17 @@ class InceptionBlock(layers.Layer):
     def get_config(self):
         in_channels, c1, c2, c3, c4 = self.channels
         return {**super().get_config(), "in_channels": in_channels, "c1": c1, "c2": c2,
-                "c3": c3, "c4": c4}
+                "c3": c3, "c4": c4, "branch3_kernel": self.branch3_kernel}
 
 
-def GoogLeNet(num_classes=1000, in_channels=3, input_size=224, name="googlenet"):
+def GoogLeNet(num_classes=1000, in_channels=3, input_size=224, branch3_kernel=5, name="googlenet"):
     """Functional GoogLeNet v1; ``input_size`` <= 64 picks the stride-1 stem without pools.
 
     The input is ``(None, None, in_channels)``: any size that survives the pooling works.
     """
     check_channels(num_classes=num_classes, in_channels=in_channels)
-    check_input_size(input_size, [], "GoogLeNet")  # an int >= 1
-    imagenet_stem = input_size > SMALL_INPUT_MAX
-    stem = [(7, 2, 3), (3, 2, 0), (3, 2, 0)] if imagenet_stem else []
-    check_input_size(input_size, stem + [(3, 2, 0), (2, 2, 0)], "GoogLeNet")
+    imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 0), (3, 2, 0)],
+                                          [(3, 2, 0), (2, 2, 0)], "GoogLeNet")
 
     def stem_pool(x):
         return MaxPool2d(3, 2, ceil_mode=True)(x) if imagenet_stem else x
@@ -116,11 +95,12 @@ def GoogLeNet(num_classes=1000, in_channels=3, input_size=224, name="googlenet")
     for block_name, channels in INCEPTION_CHANNELS.items():
         if block_name in ("inception4a", "inception5a"):  # maxpool3 and maxpool4
             x = MaxPool2d(*((3, 2) if block_name == "inception4a" else (2, 2)), ceil_mode=True)(x)
-        x = InceptionBlock(*channels, name=block_name)(x)
+        x = InceptionBlock(*channels, branch3_kernel=branch3_kernel, name=block_name)(x)
     x = layers.Dropout(0.2)(layers.GlobalAveragePooling2D()(x))
     return keras.Model(inputs, layers.Dense(num_classes, name="fc")(x), name=name)
 
 
-def googlenet(num_classes=1000, in_channels=3, input_size=224):
-    """GoogLeNet v1 without auxiliary classifiers: 7,005,832 trainable weights for ImageNet."""
-    return GoogLeNet(num_classes, in_channels, input_size)
+def googlenet(num_classes=1000, in_channels=3, input_size=224, branch3_kernel=5):
+    """GoogLeNet v1 without auxiliary classifiers: 7,005,832 trainable weights for ImageNet
+    (6,624,904 with torchvision's ``branch3_kernel=3``)."""
+    return GoogLeNet(num_classes, in_channels, input_size, branch3_kernel)

@@ -6,7 +6,8 @@
 import keras
 from keras import layers as L
 
-from ..layers import is_imagenet_sized, check_channels, check_input_size, conv2d, pointwise_conv2d
+from ...convert import stem_and_downsampling
+from ..layers import check_channels, conv2d, pointwise_conv2d
 
 __all__ = ["NiNBlock", "nin"]
 
@@ -34,8 +35,8 @@ class NiNBlock(keras.layers.Layer):
 def nin(num_classes=10, in_channels=1, input_size=224):
     """NiN for 1-channel 224x224 inputs by default (the text's resized Fashion-MNIST)."""
     check_channels(num_classes=num_classes, in_channels=in_channels)
-    stem = (11, 4, 0) if is_imagenet_sized(input_size) else (3, 1, 1)
-    check_input_size(input_size, [stem, (3, 2, 0), (5, 1, 2), (3, 2, 0), (3, 1, 1), (3, 2, 0)], "nin")
+    imagenet = stem_and_downsampling(input_size, [(11, 4, 0)], [(3, 2, 0)] * 3, "nin")
+    stem = (11, 4, 0) if imagenet else (3, 1, 1)
     return keras.Sequential([
         keras.Input((input_size, input_size, in_channels)),
         NiNBlock(in_channels, 96, *stem, name="block1"), L.MaxPooling2D(3, 2, name="pool1"),

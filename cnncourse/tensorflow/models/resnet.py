@@ -8,8 +8,8 @@ which is how ``cnncourse.convert`` pairs them. ``child`` (sublayer names), ``Max
 import keras
 from keras import layers, ops
 
-from cnncourse.tensorflow.layers import (SMALL_INPUT_MAX, batch_norm, check_channels,
-                                         check_input_size, conv2d)
+from cnncourse.convert import stem_and_downsampling
+from cnncourse.tensorflow.layers import batch_norm, check_channels, conv2d
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "MaxPool2d"]
 
@@ -138,10 +138,7 @@ def ResNet(block, blocks_per_stage, num_classes=1000, in_channels=3, input_size=
     if len(blocks_per_stage) != 4:
         raise ValueError(f"blocks_per_stage must list 4 stages, got {blocks_per_stage!r}")
     check_channels(**{f"blocks_per_stage[{i}]": n for i, n in enumerate(blocks_per_stage)})
-    check_input_size(input_size, [], "ResNet")  # an int >= 1
-    imagenet_stem = input_size > SMALL_INPUT_MAX
-    stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
-    check_input_size(input_size, stem + [(3, 2, 1)] * 3, "ResNet")  # (kernel, stride, padding)
+    imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], [(3, 2, 1)] * 3, "ResNet")
     inputs = keras.Input((None, None, in_channels))
     kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
     x = conv2d(64, kernel, stride, padding, use_bias=False, name="conv1")(inputs)

@@ -5,17 +5,11 @@ from functools import partial
 import keras
 from keras import layers as L
 
+from ...convert import VGG_CONFIGS
 from ..layers import batch_norm as bn_layer
 from ..layers import check_channels, check_input_size, conv2d, numbered
 
 __all__ = ["vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "VGG_CONFIGS"]
-
-VGG_CONFIGS = {
-    "vgg11": ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg13": ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg16": ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
-    "vgg19": ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
-}
 
 
 def vgg_block(num_convs, in_channels, out_channels, batch_norm=False, name=None):

@@ -8,26 +8,17 @@ from collections import OrderedDict
 
 from torch import nn
 
-from ..layers import is_imagenet_sized, check_channels, check_input_size
+from ...convert import stem_and_downsampling
+from ..layers import check_channels
 
 __all__ = ["alexnet"]
 
 
-def _stem(input_size):
-    """(kernel, stride, padding) of the first convolution for this input size."""
-    return (11, 4, 2) if is_imagenet_sized(input_size) else (3, 1, 1)
-
-
-def alexnet_windows(input_size):
-    """The downsampling windows of AlexNet's feature extractor, for size checks."""
-    pool = (3, 2, 0)
-    return [_stem(input_size), pool, (5, 1, 2), pool, (3, 1, 1), (3, 1, 1), (3, 1, 1), pool]
-
-
 def alexnet(num_classes=1000, in_channels=3, input_size=224):
+    """AlexNet; ``input_size`` picks the stem (the other convolutions keep the size)."""
     check_channels(num_classes=num_classes, in_channels=in_channels)
-    check_input_size(input_size, alexnet_windows(input_size), "alexnet")
-    k, s, p = _stem(input_size)
+    imagenet = stem_and_downsampling(input_size, [(11, 4, 2)], [(3, 2, 0)] * 3, "alexnet")
+    k, s, p = (11, 4, 2) if imagenet else (3, 1, 1)
     features = nn.Sequential(
         nn.Conv2d(in_channels, 64, k, s, p), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
         nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),

@@ -13,7 +13,8 @@ uses the CIFAR stem (3x3 stride-1 conv, no pool), as every model here does at <=
 import torch
 from torch import nn
 
-from cnncourse.torch.layers import SMALL_INPUT_MAX, check_channels, check_input_size
+from cnncourse.convert import check_densenet
+from cnncourse.torch.layers import check_channels
 
 __all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
 
@@ -74,15 +75,7 @@ class DenseNet(nn.Module):
     def __init__(self, growth_rate, block_config, num_init_features, bn_size=4, num_classes=1000,
                  in_channels=3, input_size=224):
         super().__init__()
-        check_channels(num_classes=num_classes, in_channels=in_channels,
-                            num_init_features=num_init_features)
-        if len(block_config) == 0:
-            raise ValueError("block_config must list at least one dense block")
-        check_input_size(input_size, [], "DenseNet")  # an int >= 1
-        imagenet_stem = input_size > SMALL_INPUT_MAX
-        stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
-        transitions = [(2, 2, 0)] * (len(block_config) - 1)  # (kernel, stride, padding)
-        check_input_size(input_size, stem + transitions, "DenseNet")
+        imagenet_stem = check_densenet(block_config, num_init_features, num_classes, in_channels, input_size)
         features = nn.Sequential()
         kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
         features.add_module("conv0", nn.Conv2d(in_channels, num_init_features, kernel, stride,

@@ -9,7 +9,8 @@ from collections import OrderedDict
 
 from torch import nn
 
-from ..layers import is_imagenet_sized, check_channels, check_input_size, pointwise_conv2d
+from ...convert import stem_and_downsampling
+from ..layers import check_channels, pointwise_conv2d
 
 __all__ = ["NiNBlock", "nin"]
 
@@ -24,18 +25,11 @@ class NiNBlock(nn.Sequential):
                          pointwise_conv2d(out_channels, out_channels), nn.ReLU(inplace=True))
 
 
-def nin_windows(input_size):
-    """(kernel, stride, padding) of the first block and the three 3x3 stride-2 max pools."""
-    stem = (11, 4, 0) if is_imagenet_sized(input_size) else (3, 1, 1)
-    pool = (3, 2, 0)
-    return [stem, pool, (5, 1, 2), pool, (3, 1, 1), pool]
-
-
 def nin(num_classes=10, in_channels=1, input_size=224):
     """NiN for 1-channel 224x224 inputs by default (the text's resized Fashion-MNIST)."""
     check_channels(num_classes=num_classes, in_channels=in_channels)
-    check_input_size(input_size, nin_windows(input_size), "nin")
-    k, s, p = nin_windows(input_size)[0]
+    imagenet = stem_and_downsampling(input_size, [(11, 4, 0)], [(3, 2, 0)] * 3, "nin")
+    k, s, p = (11, 4, 0) if imagenet else (3, 1, 1)
     return nn.Sequential(OrderedDict([
         ("block1", NiNBlock(in_channels, 96, k, s, p)), ("pool1", nn.MaxPool2d(3, 2)),
         ("block2", NiNBlock(96, 256, 5, 1, 2)), ("pool2", nn.MaxPool2d(3, 2)),

@@ -11,7 +11,8 @@ stride-1 conv, no pool, total stride 8), the usual choice for 32x32 images.
 import torch
 from torch import nn
 
-from cnncourse.torch.layers import SMALL_INPUT_MAX, check_channels, check_input_size
+from cnncourse.convert import stem_and_downsampling
+from cnncourse.torch.layers import check_channels
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50"]
 
@@ -90,10 +91,7 @@ class ResNet(nn.Module):
             raise ValueError(f"blocks_per_stage must list 4 stages, got {blocks_per_stage!r}")
         check_channels(**{f"blocks_per_stage[{i}]": n
                                for i, n in enumerate(blocks_per_stage)})
-        check_input_size(input_size, [], "ResNet")  # an int >= 1
-        imagenet_stem = input_size > SMALL_INPUT_MAX
-        stem = [(7, 2, 3), (3, 2, 1)] if imagenet_stem else []
-        check_input_size(input_size, stem + [(3, 2, 1)] * 3, "ResNet")  # (kernel, stride, pad)
+        imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], [(3, 2, 1)] * 3, "ResNet")
         if imagenet_stem:
             self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
         else:

@@ -9,17 +9,10 @@ from collections import OrderedDict
 
 from torch import nn
 
+from ...convert import VGG_CONFIGS
 from ..layers import check_channels, check_input_size
 
 __all__ = ["vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "VGG_CONFIGS"]
-
-# (number of convolutions, output channels) per block; the paper's configurations A, B, D, E.
-VGG_CONFIGS = {
-    "vgg11": ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg13": ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg16": ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
-    "vgg19": ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
-}
 
 
 def vgg_block(num_convs, in_channels, out_channels, batch_norm=False):

@@ -1,0 +1,152 @@
+"""Case builders and the saved-model inspection shared by the PyTorch assignments (a3, a4).
+
+Trusted side only. The student's model class runs in the sandbox through the probes of
+``autograder/probes.py``; the same probes run here on the ``cnncourse`` reference, so
+both sides turn a model into numbers with one piece of code.
+"""
+from __future__ import annotations
+
+import functools
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import probes
+from ..spec import Case
+
+
+def fixed_factory(model):
+    """A factory that returns one already-built reference (the probes take factories)."""
+    return lambda *args: model
+
+
+def architecture_cases(target, reference, init_args=()):
+    """``state_dict()`` tensor shapes in order, and the kind and size of each layer with parameters."""
+    return [
+        Case(target, probes.state_shapes(fixed_factory(reference)), args=(init_args,), probe="state_shapes",
+             label=f"{target}: state_dict() tensor shapes, one row [ndim, sizes...] per tensor", rtol=0, atol=0),
+        Case(target, probes.parametrized_layers(fixed_factory(reference)), args=(init_args,),
+             probe="parametrized_layers",
+             label=f"{target}: layers with parameters, one row [kind {probes.LAYER_KINDS}, count] per layer",
+             rtol=0, atol=0),
+    ]
+
+
+def randomize(model, rng):
+    """Give ``model`` new random weights and batch-norm statistics drawn from ``rng``."""
+    import torch
+
+    torch.manual_seed(int(rng.integers(2**31)))
+    for module in model.modules():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            # identity-like defaults would hide a wrong normalisation; draw real-looking ones
+            with torch.no_grad():
+                module.running_mean.normal_(0.0, 0.3)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.normal_(0.0, 0.3)
+    return model.eval()
+
+
+def forward_case(target, reference, init_args, x, label):
+    """The reference's output on ``x``; the student's model gets the same weights by position."""
+    import torch
+
+    weights = tuple(t.detach().numpy().copy() for t in reference.state_dict().values())
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x)).numpy().astype(np.float64)
+    scale = max(1.0, float(np.abs(expected).max()))
+    return Case(target, expected, args=(init_args, x, weights), probe="forward_with", label=label,
+                rtol=1e-4, atol=1e-4 * scale)
+
+
+@functools.lru_cache(maxsize=4)
+def _held_out(name, fallback):
+    from cnncourse.data import load_dataset
+
+    return load_dataset(name, "test", fallback=fallback)
+
+
+def held_out(name, fallback=None, n=None, seed=0):
+    """Test-split ``(images, labels)`` of a dataset, all of it or ``n`` drawn by ``seed``."""
+    data = _held_out(name, fallback)
+    if n is None or n >= len(data.labels):
+        return data.images, data.labels
+    pick = np.sort(np.random.default_rng(seed).choice(len(data.labels), n, replace=False))
+    return data.images[pick], data.labels[pick]
+
+
+def load_saved_weights(path: Path, reference) -> str:
+    """Load a submitted ``state_dict`` file into ``reference``; '' or the reason it was refused.
+
+    Weights only: the file must be a ``torch.save`` zip archive and is read with
+    ``torch.load(weights_only=True)``, which refuses any pickled object other than tensors
+    and plain containers, so no code in it ever runs here. Tensors are matched to the
+    reference's ``state_dict()`` by position, as in the agreement check.
+    """
+    import torch
+
+    name = path.name
+    if path.is_symlink() or not path.is_file():
+        return f"{name} was not submitted: save torch.save(model.state_dict(), '{name}') next to the notebook"
+    expected = reference.state_dict()
+    budget = 2 * sum(t.numel() * t.element_size() for t in expected.values()) + 2**20
+    if path.stat().st_size > budget:
+        return f"{name} is {path.stat().st_size} bytes, more than a state_dict of this model needs"
+    if not zipfile.is_zipfile(path):
+        return f"{name} refused: not a file written by torch.save (zip format)"
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - every refusal is a reason, never a crash
+        return f"{name} refused: not a plain state_dict ({type(err).__name__} when loading weights only)"
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        return f"{name} refused: it holds a {type(state).__name__}, not a state_dict of tensors"
+    if len(state) != len(expected):
+        return f"{name} has {len(state)} tensors, the model's state_dict() has {len(expected)}"
+    mapped = {}
+    for (key, want), (their_key, tensor) in zip(expected.items(), state.items()):
+        if tuple(tensor.shape) != tuple(want.shape):
+            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, expected {tuple(want.shape)}"
+        mapped[key] = tensor.to(want.dtype)
+    reference.load_state_dict(mapped)
+    return ""
+
+
+def accuracy(model, images, labels, batch_size=250) -> float:
+    """Fraction of ``images`` (uint8 NHWC) that ``model`` classifies right, in eval mode."""
+    import torch
+
+    from cnncourse.torch.training import to_input
+
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(labels), batch_size):
+            logits = model(to_input(images[start:start + batch_size]))
+            correct += int((logits.argmax(1).numpy() == labels[start:start + batch_size]).sum())
+    return correct / len(labels)
+
+
+def saved_model_check(filename, build_reference, threshold_for, dataset, fallback=None, n=None):
+    """An ``inspect`` function: accuracy of the submitted ``filename`` in the reference architecture.
+
+    ``threshold_for(dataset_name)`` gives the pass mark for the data actually found here
+    (a fallback dataset may need another mark than the real one).
+    """
+
+    def inspect(folder: Path, seed: int) -> str:
+        model = build_reference()
+        problem = load_saved_weights(Path(folder) / filename, model)
+        if problem:
+            return problem
+        images, labels = held_out(dataset, fallback, n, seed)
+        name = _held_out(dataset, fallback).name
+        score, needed = accuracy(model, images, labels), threshold_for(name)
+        if score >= needed:
+            return ""
+        return f"{filename}: accuracy {score:.3f} on {len(labels)} held-out {name} images, needs {needed:.2f}"
+
+    return inspect

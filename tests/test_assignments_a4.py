@@ -1,0 +1,113 @@
+"""a4-resnet on the safe autograder: the instructor's whole loop on a copy of the course
+(BasicBlock, ResNet-18, shapes, a trained file at the CPU budget's pass mark) and the
+solution notebook run as a student would run it (training cut to a few batches)."""
+import csv
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from autograder.__main__ import nbgrader  # noqa: E402
+from autograder.checks import a4_resnet  # noqa: E402
+from autograder.course import COURSE, copy_course, make_submission, nbgrader_api, solutions  # noqa: E402
+from autograder.grade import grade_all  # noqa: E402
+
+ASSIGNMENT = "a4-resnet"
+FULL = 16  # automatic points: block 4, architecture 3, outputs 4, shapes 2, trained file 3
+
+# forgets the strides and counts batch-norm buffers as parameters: loses the 2 shape points
+WRONG_SHAPES = "stage_shapes = [(64, 32, 32), (128, 32, 32), (256, 32, 32), (512, 32, 32)]\n" \
+               "num_parameters = sum(t.numel() for t in ResNet18().state_dict().values())\n"
+# the right layers, but forward ignores them: passes the visible checks (finite, repeatable)
+VISIBLE_ONLY = '''
+class ResNet18(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64)
+        widths = [(64, 64, 1), (64, 128, 2), (128, 256, 2), (256, 512, 2)]
+        for i, (c_in, c_out, stride) in enumerate(widths, 1):
+            setattr(self, f"layer{i}", nn.Sequential(BasicBlock(c_in, c_out, stride), BasicBlock(c_out, c_out)))
+        self.fc = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        return x.mean((1, 2, 3))[:, None].repeat(1, 10)
+'''
+
+
+def cpu_budget_resnet(cache_dir):
+    """The reference ResNet-18 after the notebook's CPU budget (2,000 fallback images, batch 32).
+
+    Training costs about a minute on two cores, so the state_dict is kept in pytest's cache.
+    """
+    path = cache_dir / f"resnet18-cpu-budget-torch{torch.__version__}.pt"
+    model = a4_resnet.reference()
+    if path.is_file():
+        model.load_state_dict(torch.load(path, weights_only=True))
+        return model
+    from cnncourse.data import load_dataset
+    from cnncourse.torch.training import train
+
+    data = load_dataset(a4_resnet.DATASET, fallback=a4_resnet.FALLBACK).take(2000)
+    train(model, data, epochs=1, batch_size=32, lr=1e-3, device="cpu", progress=False, seed=0)
+    torch.save(model.state_dict(), path)
+    return model
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, pytestconfig):
+    """Five submissions of a4, sandbox-graded, autograded by nbgrader and exported."""
+    course = copy_course(tmp_path_factory.mktemp("course"))
+    api = nbgrader_api(course)
+    assert api.generate_assignment(ASSIGNMENT)["success"]
+    answers = solutions(course, ASSIGNMENT)
+    cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider: train into a temporary folder
+    cache_dir = cache.mkdir("cnncourse-a4") if cache is not None else tmp_path_factory.mktemp("a4")
+    good = cpu_budget_resnet(cache_dir).state_dict()
+    submissions = {
+        "solution": ({}, good),
+        "partial": ({"shapes_answer": WRONG_SHAPES}, a4_resnet.reference().state_dict()),
+        "visible_only": ({"resnet_answer": VISIBLE_ONLY}, good),
+        "whole_module": ({}, a4_resnet.reference()),
+    }
+    make_submission(course, ASSIGNMENT, "blank")
+    for student, (changes, saved) in submissions.items():
+        folder = make_submission(course, ASSIGNMENT, student, {**answers, **changes})
+        torch.save(saved, folder / a4_resnet.SAVED_MODEL)
+    verdicts = grade_all(course, ASSIGNMENT, jobs=2)
+    assert api.autograde(ASSIGNMENT, "*")["success"]
+    assert nbgrader(course, "export", f"--assignment=['{ASSIGNMENT}']", "--to=grades.csv") == 0
+    with open(course / "grades.csv") as f:
+        scores = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(f)}
+    return course, api, verdicts, scores
+
+
+def test_scores(graded):
+    course, api, verdicts, scores = graded
+    assert scores == {"solution": FULL, "blank": 0, "partial": FULL - 2 - 3, "visible_only": FULL - 4,
+                      "whole_module": FULL - 3}
+
+
+def test_reasons_and_feedback(graded):
+    course, api, verdicts, scores = graded
+    checks = {student: v[ASSIGNMENT]["checks"] for student, v in verdicts.items()}
+    assert "refused" in checks["whole_module"]["trained_accuracy"]["reason"]
+    assert f"needs {a4_resnet.THRESHOLDS['fallback']:.2f}" in checks["partial"]["trained_accuracy"]["reason"]
+    assert checks["visible_only"]["architecture"]["passed"]
+    assert "wrong values" in checks["visible_only"]["reference_agreement"]["reason"]
+    assert api.generate_feedback(ASSIGNMENT)["success"]
+    html = (course / "feedback" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "CheckFailed" in html and "stage_shapes" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "autograder-check" not in html
+
+
+def test_solution_notebook_trains_and_saves(tmp_path, monkeypatch):
+    """The instructor's notebook, run in a kernel as a student would (2 training batches)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    monkeypatch.setenv("CNNCOURSE_TRAIN_BATCHES", "2")
+    monkeypatch.delenv("CNNCOURSE_GRADING", raising=False)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    saved = torch.load(tmp_path / a4_resnet.SAVED_MODEL, weights_only=True)
+    assert [t.shape for t in saved.values()] == [t.shape for t in a4_resnet.reference().state_dict().values()]
