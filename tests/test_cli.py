@@ -128,10 +128,21 @@ def test_python_dash_m_data_reports_where(fake_root, tmp_path):
 
 
 def test_auto_threads_uses_the_idle_cores(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    for load, expected in ((0.1, 2), (0.8, 1), (1.6, 1), (12.0, 1)):
-        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
-        assert cli.auto_threads() == expected
-    monkeypatch.setattr(os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(os, "getloadavg", lambda: (3.2, 0, 0))
-    assert cli.auto_threads() == 13
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    for busy_fraction, expected in ((0.05, 2), (0.4, 1), (0.8, 1), (1.0, 1)):
+        samples = iter([(0, 0), (int(busy_fraction * 1000), 1000)])  # (busy, total) ticks
+        monkeypatch.setattr(cli, "_cpu_times", lambda: next(samples))
+        assert cli.auto_threads(sample_seconds=0) == expected
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    samples = iter([(500, 1000), (700, 2000)])  # 20 % of 16 cores busy: 3.2
+    monkeypatch.setattr(cli, "_cpu_times", lambda: next(samples))
+    assert cli.auto_threads(sample_seconds=0) == 13
+
+
+def test_auto_threads_without_proc_uses_every_core(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+
+    def no_proc():
+        raise FileNotFoundError("/proc/stat")
+    monkeypatch.setattr(cli, "_cpu_times", no_proc)
+    assert cli.auto_threads(sample_seconds=0) == 3

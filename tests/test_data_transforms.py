@@ -31,6 +31,20 @@ def test_to_float_nchw_layout_and_range():
     np.testing.assert_allclose(x[2, 1, 3, 4], IMAGES[2, 3, 4, 1] / 127.5 - 1, rtol=1e-6)
 
 
+def test_one_channel_batches_have_plain_nchw_strides():
+    """Torch takes a (N, 1, H, W) tensor whose channel stride is 1 for channels-last as
+    well, and ran LeNet's batch norms 5-10x slower on it: the strides must be NCHW's own."""
+    torch = pytest.importorskip("torch")
+    from cnncourse.torch.training import to_input
+
+    gray = IMAGES[..., :1]
+    x = to_float_nchw(gray)
+    assert x.strides == (5 * 7 * 4, 5 * 7 * 4, 7 * 4, 4)
+    t = to_input(gray)
+    assert t.stride() == (35, 35, 7, 1)  # channels-last would be (35, 1, 7, 1)
+    assert torch.nn.Conv2d(1, 2, 3)(t).stride() == (30, 15, 5, 1)  # and so stays NCHW
+
+
 def test_random_crop_is_a_shifted_window_of_the_padded_image():
     out = random_crop(2)(IMAGES, np.random.default_rng(3))
     assert out.shape == IMAGES.shape and out.dtype == np.uint8
