@@ -4,9 +4,11 @@
 
 Float32, two threads for both libraries (OpenBLAS and torch). Numerics are checked
 against torch first. Each library runs in its own blocks (a warm-up call, then
-timed calls), the blocks alternate, and a short pause separates them so the other
-library's spinning threads have gone quiet; the table shows medians. Exits 1 if a
-NumPy/torch ratio exceeds its bar (``--no-check`` only reports).
+timed calls), the blocks alternate, and a 0.3 s pause separates them so the other
+library's threads have stopped spinning (after 0.05 s they had not: torch's forward
+then ran at half speed on a core OpenBLAS still held, and the ratios flattered NumPy
+by 2x); the table shows medians. Exits 1 if a NumPy/torch ratio exceeds its bar
+(``--no-check`` only reports).
 
 FLOPs: 2 per multiply-add (``cnncourse.shapes.conv2d_flops`` counts multiply-adds);
 forward+backward counts three convolutions' worth (output, weight and input grads).

@@ -106,3 +106,25 @@ def test_test_cells_pass_only_when_every_named_check_passed():
     assert cell_outputs(names, verdict)[0].output_type == "stream"
     assert cell_outputs([], verdict)[0].output_type == "error"
     assert "not graded" in cell_outputs(["c"], verdict)[0].evalue
+
+
+def test_assignments_readme_states_the_notebooks_points():
+    """The instructor's table of points is the source notebooks' own (nbgrader metadata)."""
+    import re
+    from pathlib import Path
+
+    course = Path(__file__).resolve().parents[1] / "assignments"
+    table = {m[0]: (int(m[1]), int(m[2])) for m in re.findall(
+        r"^\| `(a\d-[a-z]+)` \|[^|]*\| (\d+) \| (\d+) \|$", (course / "README.md").read_text(), re.M)}
+    found = {}
+    for notebook in sorted((course / "source").glob("*/*.ipynb")):
+        auto = by_hand = 0
+        for cell in json.loads(notebook.read_text())["cells"]:
+            meta = cell["metadata"].get("nbgrader", {})
+            if meta.get("grade"):
+                if meta.get("solution"):
+                    by_hand += meta["points"]
+                else:
+                    auto += meta["points"]
+        found[notebook.parent.name] = (auto, by_hand)
+    assert table == found
