@@ -76,6 +76,27 @@ def check_schedule(schedule):
     return schedule
 
 
+DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3}
+
+
+def check_training(epochs, batch_size, optimizer, lr, schedule, label_smoothing=0.0,
+                   max_seconds=None):
+    """Check the arguments the three ``train`` loops share; returns the learning rate (the
+    optimizer's default when ``lr`` is None)."""
+    if int(epochs) < 1:
+        raise ValueError(f"epochs: must be >= 1, got {epochs}")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds: must be positive, got {max_seconds}")
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"label_smoothing: must lie in [0, 1), got {label_smoothing}")
+    if optimizer not in DEFAULT_LR:
+        raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
+    check_schedule(schedule)
+    return DEFAULT_LR[optimizer] if lr is None else float(lr)
+
+
 def lr_at(schedule, base_lr, progress):
     """Learning rate at ``progress`` in [0, 1] for ``schedule`` peaking at ``base_lr``.
 

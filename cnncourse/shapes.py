@@ -53,10 +53,17 @@ def check_nonnegative(value, name):
     return value
 
 
+_MAY_BE_ZERO = ("padding", "output_padding")
+
+
 def _pairs(**named):
-    """Turn each named int-or-pair into a pair; also say whether any was a pair."""
-    any_pair = any(not _is_int(v) for v in named.values())
-    return any_pair, {name: _pair(v, name) for name, v in named.items()}
+    """Turn each named int-or-pair into a pair and check it (paddings >= 0, every other
+    size, kernel, stride and dilation >= 1); also say whether any was a pair."""
+    pairs = {}
+    for name, value in named.items():
+        pairs[name] = _pair(value, name)
+        (check_nonnegative if name in _MAY_BE_ZERO else check_positive)(value, name)
+    return any(not _is_int(v) for v in named.values()), pairs
 
 
 def _result(any_pair, values):
@@ -103,7 +110,6 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
                 raise ValueError(f"padding='same' requires stride 1, got stride={stride!r}")
             any_pair, a = _pairs(input_size=input_size, kernel_size=kernel_size,
                                  dilation=dilation)
-            check_positive(a["input_size"], "input_size")
             for i, k, d, p in zip(*a.values(), same_padding(kernel_size, dilation)):
                 _check_fits(i, k, sum(p), d)
             return _result(any_pair, a["input_size"])
@@ -111,11 +117,6 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
             raise ValueError(f"padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
     any_pair, a = _pairs(input_size=input_size, kernel_size=kernel_size, stride=stride,
                          padding=padding, dilation=dilation)
-    check_positive(a["input_size"], "input_size")
-    check_positive(a["kernel_size"], "kernel_size")
-    check_positive(a["stride"], "stride")
-    check_nonnegative(a["padding"], "padding")
-    check_positive(a["dilation"], "dilation")
     out = []
     for i, k, s, p, d in zip(*a.values()):
         extent = _check_fits(i, k, 2 * p, d)
@@ -134,11 +135,6 @@ def pool2d_output_size(input_size, kernel_size, stride=None, padding=0, dilation
     stride = kernel_size if stride is None else stride
     any_pair, a = _pairs(input_size=input_size, kernel_size=kernel_size, stride=stride,
                          padding=padding, dilation=dilation)
-    check_positive(a["input_size"], "input_size")
-    check_positive(a["kernel_size"], "kernel_size")
-    check_positive(a["stride"], "stride")
-    check_nonnegative(a["padding"], "padding")
-    check_positive(a["dilation"], "dilation")
     out = []
     for i, k, s, p, d in zip(*a.values()):
         if p > k // 2:
@@ -169,12 +165,6 @@ def conv_transpose2d_output_size(input_size, kernel_size, stride=1, padding=0,
     """
     any_pair, a = _pairs(input_size=input_size, kernel_size=kernel_size, stride=stride,
                          padding=padding, output_padding=output_padding, dilation=dilation)
-    check_positive(a["input_size"], "input_size")
-    check_positive(a["kernel_size"], "kernel_size")
-    check_positive(a["stride"], "stride")
-    check_nonnegative(a["padding"], "padding")
-    check_nonnegative(a["output_padding"], "output_padding")
-    check_positive(a["dilation"], "dilation")
     _check_output_padding(a["output_padding"], a["stride"], a["dilation"])
     out = []
     for i, k, s, p, op, d in zip(*a.values()):
@@ -194,11 +184,6 @@ def conv_transpose_output_padding(output_size, kernel_size, stride=1, padding=0,
     """
     any_pair, a = _pairs(output_size=output_size, kernel_size=kernel_size, stride=stride,
                          padding=padding, dilation=dilation)
-    check_positive(a["output_size"], "output_size")
-    check_positive(a["kernel_size"], "kernel_size")
-    check_positive(a["stride"], "stride")
-    check_nonnegative(a["padding"], "padding")
-    check_positive(a["dilation"], "dilation")
     out = []
     for o, k, s, p, d in zip(*a.values()):
         extent = _check_fits(o, k, 2 * p, d)

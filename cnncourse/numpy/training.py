@@ -14,10 +14,8 @@ from cnncourse.data.batches import as_arrays, epoch_batches
 from cnncourse.data.cache import atomic_write
 from cnncourse.data.transforms import augmentation, to_float_nchw
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_schedule, lr_at
+from cnncourse.history import Budget, History, check_training, lr_at
 from cnncourse.numpy import nn, optim
-
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3}
 
 
 def make_optimizer(model, optimizer, lr, momentum, weight_decay):
@@ -65,15 +63,10 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
     """Train a ``cnncourse.numpy.nn`` model in place; arguments as in the torch ``train``."""
     if device not in ("cpu", "auto"):
         raise ValueError(f"device: the NumPy reference runs on the CPU only, got {device!r}")
-    if int(epochs) < 1 or int(batch_size) < 1:
-        raise ValueError(f"epochs/batch_size: must be >= 1, got {epochs}, {batch_size}")
-    if optimizer not in DEFAULT_LR:
-        raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
-    check_schedule(schedule)
+    lr = check_training(epochs, batch_size, optimizer, lr, schedule, label_smoothing, max_seconds)
     augment = augmentation(augment)
     images, labels = as_arrays(train, "train")
     test_arrays = as_arrays(test, "test") if test is not None else None
-    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
     opt = make_optimizer(model, optimizer, lr, momentum, weight_decay)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
 

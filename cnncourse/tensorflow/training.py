@@ -18,9 +18,8 @@ from cnncourse.data.batches import as_arrays, epoch_batches
 from cnncourse.data.cache import atomic_write
 from cnncourse.data.transforms import augmentation, normalize
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_schedule, lr_at
+from cnncourse.history import Budget, History, check_training, lr_at
 
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3}
 _SCALE = normalize(0.5, 0.5)  # uint8 -> [-1, 1], as the torch and NumPy loops do
 
 
@@ -171,19 +170,10 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
     for symmetry (Keras is always NHWC). With several GPUs and ``device="auto"`` the model is
     trained under ``tf.distribute.MirroredStrategy`` and its weights copied back.
     """
-    if int(epochs) < 1 or int(batch_size) < 1:
-        raise ValueError(f"epochs/batch_size: must be >= 1, got {epochs}, {batch_size}")
-    if max_seconds is not None and max_seconds <= 0:
-        raise ValueError(f"max_seconds: must be positive, got {max_seconds}")
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"label_smoothing: must lie in [0, 1), got {label_smoothing}")
-    if optimizer not in DEFAULT_LR:
-        raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
-    check_schedule(schedule)
+    lr = check_training(epochs, batch_size, optimizer, lr, schedule, label_smoothing, max_seconds)
     augment = augmentation(augment)
     images, labels = as_arrays(train, "train")
     test_arrays = as_arrays(test, "test") if test is not None else None
-    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
     device_name = resolve_device(device)
     _check_amp(amp, device_name, model)
     num_classes = int(model.output_shape[-1])

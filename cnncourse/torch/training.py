@@ -21,10 +21,7 @@ from cnncourse.data.batches import as_arrays as _arrays
 from cnncourse.data.batches import epoch_batches
 from cnncourse.data.transforms import augmentation, to_float_nchw
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_schedule, lr_at
-
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3}
-
+from cnncourse.history import Budget, History, check_training, lr_at
 
 # ----------------------------------------------------------------------------- inputs
 def as_arrays(data, name="train"):
@@ -150,22 +147,11 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
     ``augment``: None, "flip", "crop", "light" or a callable ``(images NHWC, rng) -> images``
     (array input only). ``on_epoch(epoch, history)`` is called after each epoch.
     """
-    if int(epochs) < 1:
-        raise ValueError(f"epochs: must be >= 1, got {epochs}")
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
-    if max_seconds is not None and max_seconds <= 0:
-        raise ValueError(f"max_seconds: must be positive, got {max_seconds}")
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"label_smoothing: must lie in [0, 1), got {label_smoothing}")
-    if optimizer not in DEFAULT_LR:
-        raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
-    check_schedule(schedule)
+    lr = check_training(epochs, batch_size, optimizer, lr, schedule, label_smoothing, max_seconds)
     augment = augmentation(augment)
     train_arrays, test_arrays = as_arrays(train, "train"), as_arrays(test, "test") if test is not None else None
     if augment is not None and train_arrays is None:
         raise ValueError("augment: only applies to array input; put transforms in your DataLoader")
-    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
 
     rank, world, started_group = _distributed()
     device = resolve_device(device)
