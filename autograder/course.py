@@ -71,3 +71,25 @@ def make_submission(course: Path, assignment: str, student: str, answers: dict |
     for filename, text in (files or {}).items():
         (folder / filename).write_text(text)
     return folder
+
+
+def run_solution_notebook(assignment: str, folder: Path, batches: int, timeout: int) -> None:
+    """Run the instructor's notebook of ``assignment`` in a Jupyter kernel, as a student
+    would, with ``folder`` as its working folder and training cut to ``batches`` batches
+    an epoch (``CNNCOURSE_TRAIN_BATCHES``). Raises if a cell fails."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    env = {key: os.environ.get(key) for key in ("CNNCOURSE_TRAIN_BATCHES", "CNNCOURSE_GRADING")}
+    os.environ["CNNCOURSE_TRAIN_BATCHES"] = str(batches)
+    os.environ.pop("CNNCOURSE_GRADING", None)  # a student's run trains; grading does not
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+

@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch")
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
-from autograder.course import COURSE, copy_course, make_submission, nbgrader_api, solutions  # noqa: E402
+from autograder.course import (copy_course, make_submission, nbgrader_api, run_solution_notebook,  # noqa: E402
+                              solutions)
 from autograder.grade import grade_all  # noqa: E402
 
 ASSIGNMENT = "a3-lenet"
@@ -127,14 +128,8 @@ def test_saved_file_refusals(tmp_path, write):
     assert not (tmp_path / "ran").exists()
 
 
-def test_solution_notebook_trains_and_saves(tmp_path, monkeypatch):
+def test_solution_notebook_trains_and_saves(tmp_path):
     """The instructor's notebook, run in a kernel as a student would (3 batches per epoch)."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    monkeypatch.setenv("CNNCOURSE_TRAIN_BATCHES", "3")
-    monkeypatch.delenv("CNNCOURSE_GRADING", raising=False)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    run_solution_notebook(ASSIGNMENT, tmp_path, batches=3, timeout=300)
     saved = torch.load(tmp_path / a3_lenet.SAVED_MODEL, weights_only=True)
     assert [t.shape for t in saved.values()] == [t.shape for t in a3_lenet.reference().state_dict().values()]

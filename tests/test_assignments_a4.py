@@ -9,7 +9,8 @@ torch = pytest.importorskip("torch")
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a4_resnet  # noqa: E402
-from autograder.course import COURSE, copy_course, make_submission, nbgrader_api, solutions  # noqa: E402
+from autograder.course import (copy_course, make_submission, nbgrader_api, run_solution_notebook,  # noqa: E402
+                              solutions)
 from autograder.grade import grade_all  # noqa: E402
 
 ASSIGNMENT = "a4-resnet"
@@ -100,14 +101,8 @@ def test_reasons_and_feedback(graded):
     assert "BEGIN HIDDEN TESTS" not in html and "autograder-check" not in html
 
 
-def test_solution_notebook_trains_and_saves(tmp_path, monkeypatch):
+def test_solution_notebook_trains_and_saves(tmp_path):
     """The instructor's notebook, run in a kernel as a student would (2 training batches)."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    monkeypatch.setenv("CNNCOURSE_TRAIN_BATCHES", "2")
-    monkeypatch.delenv("CNNCOURSE_GRADING", raising=False)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    run_solution_notebook(ASSIGNMENT, tmp_path, batches=2, timeout=600)
     saved = torch.load(tmp_path / a4_resnet.SAVED_MODEL, weights_only=True)
     assert [t.shape for t in saved.values()] == [t.shape for t in a4_resnet.reference().state_dict().values()]
