@@ -16,11 +16,12 @@ Two implementations, chosen with ``impl=``:
   the output gradient, i.e. the "full" convolution with the 180-degree-rotated
   kernels (:func:`conv2d_input_grad_full` spells that version out; tests check
   that both agree). :func:`conv2d_with_cache` keeps the forward's columns so the
-  weight gradient need not build them again. With many input channels per group
-  (``IMPLICIT_MIN_CHANNELS``) the columns are never copied: each kernel tap's columns
-  are a view of the input in a flat layout, and the one matrix product becomes
-  ``kH * kW`` products summed (implicit im2col, :class:`_im2col.Taps`). Same numbers,
-  about twice as fast there.
+  weight gradient need not build them again. With 8 or more input channels per group
+  (``IMPLICIT_MIN_CHANNELS``) the columns are never copied: in a flat layout of the
+  input the columns of one kernel row are a strided view, and the one matrix product
+  becomes ``kH`` products summed (implicit im2col, :class:`_im2col.Taps`); the stride-1
+  input gradient is then computed as the texts write it, a forward "full" convolution
+  with the rotated kernels. Same numbers, 2-3x faster there.
 
 A transposed convolution is the adjoint of a convolution, so each is written with
 the other's parts instead of new code.
@@ -370,9 +371,9 @@ def conv2d_with_cache(input, weight, bias=None, stride=1, padding=0, dilation=1,
     """:func:`conv2d` (im2col) that also returns a cache for :func:`conv2d_backward`.
 
     ``output, cache = conv2d_with_cache(x, w, b)`` then
-    ``conv2d_backward(dy, x, w, b, cache=cache)``: the weight gradient is one matmul
-    with the forward's columns, so keeping them saves building them twice. ``input``
-    must not be changed in between.
+    ``conv2d_backward(dy, x, w, b, cache=cache)``: the weight gradient is a matmul with
+    the forward's (explicit or implicit) columns, so keeping them saves building them
+    twice. ``input`` must not be changed in between.
     """
     win, pads = _conv2d_setup(input, weight, bias, stride, padding, dilation, groups, "im2col")
     lowered = _lower(input, pads, weight.shape, win, "im2col")
@@ -424,8 +425,9 @@ def conv2d_input_grad_full(grad_output, input_shape, weight, stride=1, padding=0
     of ``grad_output`` with the 180-degree-rotated kernels (input and output channels
     swapped). A stride first spreads ``grad_output`` out with ``stride - 1`` zeros.
 
-    For teaching: :func:`conv2d_backward` gets the same numbers with one matmul and a
-    ``col2im``, without multiplying the inserted zeros.
+    For teaching: :func:`conv2d_backward` gets the same numbers without multiplying
+    inserted zeros (a matmul and ``col2im``, or, for a stride of 1 and many channels,
+    this very full convolution run on implicit columns).
     """
     dummy = np.empty(input_shape, dtype=weight.dtype)
     win, pads = _conv2d_setup(dummy, weight, None, stride, padding, dilation, groups, "im2col")
