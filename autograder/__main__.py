@@ -34,6 +34,18 @@ def summary(results: dict) -> str:
     return "\n".join(lines)
 
 
+def folders_refused(results: dict) -> dict:
+    """``{student: reason}`` for submissions whose folder the grader refused (a link, a
+    FIFO, too many files): nbgrader's own copying would follow the link or hang, so they
+    are left out of its run and the instructor is told."""
+    refused = {}
+    for student, notebooks in results.items():
+        for verdict in notebooks.values():
+            if verdict.get("folder_refused"):
+                refused[student] = verdict["stopped"]
+    return refused
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +65,11 @@ def main(argv=None) -> int:
     if args.no_nbgrader:
         return 0
     extra = [f"--student={s}" for s in args.student] if args.student and len(args.student) == 1 else []
+    refused = folders_refused(results)
+    for student, reason in sorted(refused.items()):
+        print(f"not passed to nbgrader autograde: {student}: {reason}", flush=True)
+    if refused:
+        extra.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}")
     return nbgrader(course, "autograde", args.assignment, "--force", *extra)
 
 

@@ -5,27 +5,36 @@ code cells and the hidden inputs to a job folder, run ``harness.py`` in the sand
 then judge every case in this process. Verdicts are cached under
 ``<course>/.autograder/verdicts/<assignment>/<student>/<notebook>.json`` keyed by the
 notebook's SHA-256, where ``nbgrader autograde`` (see ``nbgrader_plugin``) picks them up.
+
+One submission never stops the others: whatever goes wrong while grading it (a refused
+file, a crash of the grader's own code on a hostile input) becomes that submission's
+verdict, with a reason, and its job folder (hidden inputs included) is always removed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import queue
+import logging
 import secrets
+import shutil
 import tempfile
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .judge import judge_case, read_statuses
-from .sandbox import Sandbox, copy_submission
+from .judge import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
+from .notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
+from .sandbox import Sandbox
 from .spec import AssignmentSpec, Limits, load_spec
+from .tree_copy import TreeLimits, copy_tree
+from .untrusted import Refused, read_regular
 
 CACHE_DIR = ".autograder/verdicts"
-MAX_SUBMISSION_BYTES = 50 * 2**20
-MAX_NOTEBOOK_BYTES = 20 * 2**20
+SUBMISSION_LIMITS = TreeLimits(max_bytes=50 * 2**20, max_entries=1000, max_depth=16)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,87 +77,73 @@ def _encode(value, in_dir: Path, name: str):
     raise ValueError(f"case argument {name} has unsupported type {type(value).__name__}")
 
 
-def read_code_cells(path: Path) -> list:
-    """Sources of the code cells of a notebook file, or ``ValueError`` saying what is wrong."""
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES} bytes")
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path.name} is not valid notebook JSON ({type(err).__name__})") from None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        raise ValueError(f"{path.name} has no list of cells")
-    sources = []
-    for cell in cells:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            src = cell.get("source", "")
-            sources.append("".join(src) if isinstance(src, list) else str(src))
-    return sources
-
-
 def _all_failed(spec: AssignmentSpec, reason: str) -> dict:
     return {check.name: {"passed": False, "reason": reason} for check in spec.checks}
 
 
-def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, submission: Path,
-                   slot: int = 0) -> dict:
-    """Verdicts for one submitted notebook (file may be missing or broken)."""
+def copy_submission(src: Path, dest: Path, limits: TreeLimits = SUBMISSION_LIMITS) -> None:
+    """The grader's working copy of a student's folder: regular files and folders only.
+
+    The copy is read by trusted code too (``Check.inspect``), where a link could reach
+    the instructor's files; links, FIFOs and oversized trees refuse the submission.
+    """
+    copy_tree(src, dest, limits)
+
+
+def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, submission: Path) -> dict:
+    """Verdicts for one submitted notebook (file may be missing, broken or hostile)."""
     record = {"assignment": spec.name, "notebook": notebook.name, "seed": hidden.seed, "cells": [],
-              "stopped": ""}
-    if not notebook.is_file():
+              "stopped": "", "sha256": None}
+
+    def refused(reason: str, **extra) -> dict:
+        return {**record, **extra, "stopped": reason, "checks": _all_failed(spec, reason)}
+
+    if not notebook.exists() and not notebook.is_symlink():
         found = sorted(p.name for p in submission.glob("*.ipynb"))
-        reason = f"{notebook.name} is missing from the submission (found: {', '.join(found) or 'no notebooks'})"
-        return {**record, "sha256": None, "stopped": reason, "checks": _all_failed(spec, reason)}
+        return refused(f"{notebook.name} is missing from the submission (found: {', '.join(found) or 'no notebooks'})")
     if notebook.is_symlink():  # read here, a link could point at the instructor's files
-        reason = f"{notebook.name} is a symbolic link, not a notebook file"
-        return {**record, "sha256": None, "stopped": reason, "checks": _all_failed(spec, reason)}
-    record["sha256"] = hashlib.sha256(notebook.read_bytes()).hexdigest()
+        return refused(f"{notebook.name} is a symbolic link, not a notebook file")
     try:
-        cells = read_code_cells(notebook)
-    except ValueError as err:
-        return {**record, "stopped": str(err), "checks": _all_failed(spec, str(err))}
-    sandbox = Sandbox(spec.limits, spec.packages, spec.gpu)
+        parsed = read_notebook(notebook)
+    except Refused as err:
+        return refused(str(err))
+    record["sha256"] = parsed.sha256
+    copied = instructor_content(parsed, notebook.name)
+    if copied:
+        return refused(copied, instructor_content=True)
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         job = Path(tmp)
         try:
-            copy_submission(submission, job / "work", MAX_SUBMISSION_BYTES)
-        except ValueError as err:
-            return {**record, "stopped": str(err), "checks": _all_failed(spec, str(err))}
-        sandbox.prepare(job, slot)
-        (job / "in" / "cells.json").write_text(json.dumps(cells))
-        index = hidden.write_requests(job / "in", spec.limits)
-        run = sandbox.run(job, job / "work", ["python", "-I", "/grader/harness.py", "/grader/in", "/grader/out"],
-                          slot)
-        stopped = run.describe(spec.limits)
-        statuses = read_statuses(job / "out")
-        checks = {}
-        for rid, (check_name, case) in index.items():
-            if checks.get(check_name, {}).get("passed") is False:
-                continue  # the first failing case is the reason
-            reason = judge_case(case, rid, statuses.get(rid), job / "out", stopped)
-            checks[check_name] = {"passed": not reason, "reason": reason}
-        for check in spec.checks:  # submitted files (a saved state_dict), judged here, never run
-            if check.inspect is not None and checks.get(check.name, {}).get("passed", True):
-                reason = check.inspect(job / "work", hidden.seed)
-                checks[check.name] = {"passed": not reason, "reason": reason}
-        record.update(stopped=stopped, seconds=round(run.seconds, 2), checks=checks,
-                      cells=_cell_log(job / "out" / "cells.jsonl"),
-                      log_tail=(job / "log.txt").read_bytes()[-2000:].decode(errors="replace"))
-    return record
+            copy_submission(submission, job / "work")
+        except Refused as err:  # nbgrader's own copy would follow or hang on it too
+            return refused(str(err), folder_refused=True)
+        return {**record, **_run_and_judge(spec, hidden, parsed.code_cells, job)}
 
 
-def _cell_log(path: Path) -> list:
-    """Per-cell errors the harness logged (instructor diagnostics; student-written text)."""
-    if not path.is_file() or path.stat().st_size > 2**20:
-        return []
-    entries = []
-    for line in path.read_text(errors="replace").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
-            continue
-    return entries
+def _run_and_judge(spec: AssignmentSpec, hidden: HiddenCases, cells: tuple, job: Path) -> dict:
+    (job / "in").mkdir()
+    (job / "in" / "cells.json").write_text(json.dumps(list(cells)))
+    index = hidden.write_requests(job / "in", spec.limits)
+    sandbox = Sandbox(spec.limits, spec.packages, spec.gpu)
+    run = sandbox.run(job, ["python", "-I", "/grader/harness.py", "/grader/in", "{results_fd}"], MAX_RESULTS_BYTES)
+    stopped = run.describe(spec.limits)
+    statuses = read_statuses(run.frames)
+    checks = {}
+    for rid, (check_name, case) in index.items():
+        if checks.get(check_name, {}).get("passed") is False:
+            continue  # the first failing case is the reason
+        reason = judge_case(case, rid, statuses.get(rid), run.frames, stopped)
+        checks[check_name] = {"passed": not reason, "reason": reason}
+    for check in spec.checks:  # how it is written, judged on the code as text
+        if check.method is not None and checks.get(check.name, {}).get("passed", True):
+            reason = check.method(list(cells))
+            checks[check.name] = {"passed": not reason, "reason": reason}
+    for check in spec.checks:  # submitted files (a saved state_dict), judged here, never run
+        if check.inspect is not None and checks.get(check.name, {}).get("passed", True):
+            reason = check.inspect(job / "work", hidden.seed)
+            checks[check.name] = {"passed": not reason, "reason": reason}
+    return {"stopped": stopped, "seconds": round(run.seconds, 2), "checks": checks, "cells": read_cells(run.frames),
+            "log_tail": run.log_tail, "peak_memory": run.peak_memory, "channel_problem": run.frames.problem}
 
 
 def cache_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
@@ -164,12 +159,24 @@ def source_notebooks(course: Path, assignment: str) -> list:
     return names
 
 
-def grade_student(course: Path, spec: AssignmentSpec, hidden: HiddenCases, student: str, slot: int = 0) -> dict:
+def _grader_failure(spec: AssignmentSpec, hidden: HiddenCases, name: str, err: BaseException) -> dict:
+    """The verdict when the grader's own code failed on a submission: zero, and why."""
+    log.error("grading %s failed:\n%s", name, "".join(traceback.format_exception(err)))
+    reason = f"the grader could not grade this notebook ({type(err).__name__}); your instructor has the details"
+    return {"assignment": spec.name, "notebook": f"{name}.ipynb", "seed": hidden.seed, "cells": [], "sha256": None,
+            "stopped": reason, "grader_error": "".join(traceback.format_exception_only(err))[-2000:],
+            "checks": _all_failed(spec, reason)}
+
+
+def grade_student(course: Path, spec: AssignmentSpec, hidden: HiddenCases, student: str) -> dict:
     """Grade every notebook of one student's submission and cache each verdict."""
     submission = Path(course) / "submitted" / student / spec.name
     results = {}
     for name in source_notebooks(course, spec.name):
-        verdict = grade_notebook(spec, hidden, submission / f"{name}.ipynb", submission, slot)
+        try:
+            verdict = grade_notebook(spec, hidden, submission / f"{name}.ipynb", submission)
+        except Exception as err:  # noqa: BLE001 - one submission never stops the run
+            verdict = _grader_failure(spec, hidden, name, err)
         verdict["student"] = student
         path = cache_path(course, spec.name, student, name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,16 +185,28 @@ def grade_student(course: Path, spec: AssignmentSpec, hidden: HiddenCases, stude
     return results
 
 
+def submitted_sha256(course: Path, assignment: str, student: str, notebook: str) -> str | None:
+    """SHA-256 of the submitted notebook as it is now (``None`` if it cannot be read as one)."""
+    path = Path(course) / "submitted" / student / assignment / f"{notebook}.ipynb"
+    try:
+        return hashlib.sha256(read_regular(path, MAX_NOTEBOOK_BYTES)).hexdigest()
+    except Refused:
+        return None
+
+
 def cached_verdict(course: Path, assignment: str, student: str, notebook: str) -> dict:
     """The verdict for the notebook as submitted now: cached if its hash matches, else graded now."""
     path = cache_path(course, assignment, student, notebook)
-    submitted = Path(course) / "submitted" / student / assignment / f"{notebook}.ipynb"
-    if path.is_file() and submitted.is_file():
+    if path.is_file():
         verdict = json.loads(path.read_text())
-        if verdict.get("sha256") == hashlib.sha256(submitted.read_bytes()).hexdigest():
+        if verdict.get("sha256") == submitted_sha256(course, assignment, student, notebook):
             return verdict
     spec = load_spec(assignment)
     return grade_student(course, spec, HiddenCases.generate(spec), student)[notebook]
+
+
+def is_instructor_copy(verdict: dict) -> bool:
+    return bool(verdict.get("instructor_content")) or INSTRUCTOR_CONTENT in verdict.get("stopped", "")
 
 
 def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None) -> dict:
@@ -196,20 +215,10 @@ def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed:
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     spec = load_spec(assignment)
+    Sandbox(spec.limits, spec.packages, spec.gpu)  # no cgroup, no bwrap: say so before any work
     submitted = course / "submitted"
     if students is None:
         students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
     hidden = HiddenCases.generate(spec, seed)
-    slots = queue.SimpleQueue()  # each worker holds one slot: its own uid and process count
-    for slot in range(jobs):
-        slots.put(slot)
-
-    def work(student):
-        slot = slots.get()
-        try:
-            return student, grade_student(course, spec, hidden, student, slot)
-        finally:
-            slots.put(slot)
-
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(pool.map(work, students))
+        return dict(zip(students, pool.map(lambda s: grade_student(course, spec, hidden, s), students)))

@@ -1,15 +1,18 @@
 """Runs INSIDE the sandbox: execute the student's cells, then answer the grader's questions.
 
-It decides nothing. It writes raw results only - ``.npy`` arrays and JSON status
-lines - which the trusted grader loads with ``allow_pickle=False`` and judges in its
-own process. Whatever the student's code does to this interpreter can only change
-the numbers written here, never the verdict.
+It decides nothing. It sends raw results only - ``.npy`` arrays and JSON status
+entries, framed on the results pipe (see ``channel.py``) - which the trusted grader
+decodes strictly and judges in its own process. Whatever the student's code does to
+this interpreter can only change the numbers sent here, never the verdict.
 
-Usage: ``python -I harness.py IN_DIR OUT_DIR`` with ``IN_DIR/cells.json`` (code cell
-sources), ``IN_DIR/requests.json`` and the input arrays it names.
+Usage: ``python -I harness.py IN_DIR RESULTS_FD`` with ``IN_DIR/cells.json`` (code cell
+sources), ``IN_DIR/requests.json`` and the input arrays it names. The student's files
+are copied from ``/grader/submission`` (read-only) into the working folder first.
 """
+import io
 import json
 import os
+import shutil
 import signal
 import sys
 
@@ -80,19 +83,39 @@ def _timed(seconds, fn, *args, **kwargs):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def run_cells(shell, cells, seconds, log):
+class Channel:
+    """Frames on the results pipe: ``AGR1 <kind> <name> <length>\\n`` then the payload."""
+
+    def __init__(self, fd):
+        self._fd = fd
+
+    def send(self, kind, name, payload):
+        view = memoryview(f"AGR1 {kind} {name} {len(payload)}\n".encode() + payload)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def send_json(self, kind, name, value):
+        self.send(kind, name, json.dumps(value).encode())
+
+
+def run_cells(shell, cells, seconds, channel):
     for index, source in enumerate(cells):
         try:
             result = _timed(seconds, shell.run_cell, source, store_history=False)
             error = result.error_before_exec or result.error_in_exec
         except BaseException as err:  # a Timeout raised outside the cell's own code
             error = err
-        log.write(json.dumps({"cell": index, "error": _short(error) if error else None}) + "\n")
-        log.flush()
+        channel.send_json("cell", f"c{index}", {"cell": index, "error": _short(error) if error else None})
 
 
-def answer(namespace, request, in_dir, out_dir, seconds):
-    """Evaluate one request; save each output as ``<id>_<k>.npy``; return its status."""
+def _npy(value):
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(value), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def answer(namespace, request, in_dir, channel, seconds):
+    """Evaluate one request; send each output as array ``<id>_<k>``; return its status."""
     target = namespace.get(request["target"])
     if target is None:
         return {"status": "missing", "error": f"{request['target']} is not defined"}
@@ -111,17 +134,30 @@ def answer(namespace, request, in_dir, out_dir, seconds):
         if len(outputs) != request["n_outputs"]:
             return {"status": "error", "error": f"returned {len(outputs)} results, expected {request['n_outputs']}"}
         for k, value in enumerate(outputs):
-            np.save(os.path.join(out_dir, f"{request['id']}_{k}.npy"), np.asarray(value), allow_pickle=False)
+            channel.send("array", f"{request['id']}_{k}", _npy(value))
     except BaseException as err:  # the student's exception is the answer, not our failure
         return {"status": "error", "error": _short(err)}
     return {"status": "ok"}
 
 
-def main(in_dir, out_dir):
+def copy_submission(src, dest):
+    """The student's files into the working folder, a size-capped tmpfs, so that the notebook
+    may write next to them (the tmpfs's own mode stays the grader's)."""
+    for name in os.listdir(src):
+        path = os.path.join(src, name)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(dest, name))
+        else:
+            shutil.copyfile(path, os.path.join(dest, name))
+
+
+def main(in_dir, results_fd):
     with open(os.path.join(in_dir, "cells.json")) as f:
         cells = json.load(f)
     with open(os.path.join(in_dir, "requests.json")) as f:
         job = json.load(f)
+    channel = Channel(int(results_fd))
+    copy_submission("/grader/submission", os.getcwd())
     sys.stdout, sys.stderr = CappedStream(sys.stdout), CappedStream(sys.stderr)
     sys.path.append(os.getcwd())  # the student's own modules, after the real packages
 
@@ -131,13 +167,10 @@ def main(in_dir, out_dir):
     config = Config()
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
-    with open(os.path.join(out_dir, "cells.jsonl"), "w") as log:
-        run_cells(shell, cells, job["cell_seconds"], log)
-    with open(os.path.join(out_dir, "results.jsonl"), "w") as results:
-        for request in job["requests"]:
-            status = answer(shell.user_ns, request, in_dir, out_dir, job["cell_seconds"])
-            results.write(json.dumps({"id": request["id"], **status}) + "\n")
-            results.flush()
+    run_cells(shell, cells, job["cell_seconds"], channel)
+    for request in job["requests"]:
+        status = answer(shell.user_ns, request, in_dir, channel, job["cell_seconds"])
+        channel.send_json("status", request["id"], status)
 
 
 if __name__ == "__main__":

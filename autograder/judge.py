@@ -1,79 +1,99 @@
-"""Trusted comparison of the raw results a sandbox wrote with the reference values.
+"""Trusted comparison of the raw results a sandbox sent with the reference values.
 
-Only plain data crosses the boundary: JSON status lines and ``.npy`` files loaded with
-``allow_pickle=False`` (always a plain ``ndarray``, whatever subclass the student
-returned). Reasons name shapes, dtypes and error sizes, never expected values.
+Only plain data crosses the boundary: JSON status entries and ``.npy`` bytes decoded by
+the strict reader of ``npy.py`` (always a plain numeric ``ndarray``, whatever the student
+returned). Reasons name the student's own shapes and dtypes and, for calls on random
+inputs, the size of the error; never expected values, and for a fixed answer (a
+variable, or a probe of the student's model on fixed inputs) neither the size of the
+error nor the reference's shape, which would give the answer away.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
+from . import npy
+from .channel import Frames
 from .spec import Case
+from .untrusted import Refused, parse_json
 
-MAX_RESULT_BYTES = 64 * 2**20
-MAX_STATUS_BYTES = 4 * 2**20
+MAX_RESULTS_BYTES = 64 * 2**20  # everything one sandbox may send back
+MAX_REASON = 300
 
 
-def read_statuses(out_dir: Path) -> dict:
-    """``{request id: status dict}`` from ``results.jsonl``; garbage lines are ignored."""
-    path = out_dir / "results.jsonl"
-    if not path.is_file() or path.stat().st_size > MAX_STATUS_BYTES:
-        return {}
+def read_statuses(frames: Frames) -> dict:
+    """``{request id: status dict}`` from the status frames; malformed entries are ignored."""
     statuses = {}
-    for line in path.read_text(errors="replace").splitlines():
+    for rid, payload in frames.frames["status"].items():
         try:
-            entry = json.loads(line)
-        except ValueError:
+            entry = parse_json(payload, f"status {rid}")
+        except Refused:
             continue
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("status"), str):
-            statuses.setdefault(entry["id"], entry)  # first word counts: later lines are not the harness's
+        if isinstance(entry, dict) and isinstance(entry.get("status"), str):
+            statuses[rid] = entry
     return statuses
 
 
-def _load(path: Path):
-    if not path.is_file() or path.is_symlink():
+def read_cells(frames: Frames) -> list:
+    """Per-cell errors the harness logged (instructor diagnostics; student-written text)."""
+    entries = []
+    for name in sorted(frames.frames["cell"], key=lambda n: (len(n), n)):
+        try:
+            entry = parse_json(frames.frames["cell"][name], f"cell log {name}")
+        except Refused:
+            continue
+        if isinstance(entry, dict):
+            entries.append({"cell": entry.get("cell"), "error": str(entry.get("error") or "")[:MAX_REASON] or None})
+    return entries
+
+
+def _load(frames: Frames, name: str):
+    payload = frames.frames["array"].get(name)
+    if payload is None:
         return None, "no array was saved"
-    if path.stat().st_size > MAX_RESULT_BYTES:
-        return None, "result is too large"
     try:
-        return np.load(path, allow_pickle=False), ""
-    except (ValueError, OSError, EOFError) as err:
-        return None, f"result is not a plain numeric array ({type(err).__name__})"
+        return npy.decode(payload), ""
+    except Refused as err:
+        return None, f"result is not a plain numeric array ({err})"
 
 
 def compare(case: Case, got: np.ndarray, expected) -> str:
     """'' when ``got`` matches ``expected``, else a reason that does not reveal it."""
     expected = np.asarray(expected)
     if got.dtype.kind not in "biuf":
-        return f"result has dtype {got.dtype}, expected numbers"
+        return f"result has dtype {str(got.dtype)[:40]}, expected numbers"
     if got.shape != expected.shape:
-        return f"shape {got.shape}, expected {expected.shape}"
+        if case.answer_is_fixed:  # the reference's shape is part of the answer
+            return f"shape {_short_shape(got.shape)} is not the expected shape"
+        return f"shape {_short_shape(got.shape)}, expected {expected.shape}"
     got = got.astype(np.float64)
     if not np.all(np.isfinite(got)):
         return "result contains NaN or infinity"
     error = np.abs(got - expected.astype(np.float64))
     if np.all(error <= case.atol + case.rtol * np.abs(expected)):
         return ""
-    if not case.call:  # a fixed answer: the size of the error would give it away
+    if case.answer_is_fixed:  # the size of the error would give the answer away
         return "wrong values"
     return f"wrong values (max abs error {error.max():.1e})"
 
 
-def judge_case(case: Case, request_id: str, status, out_dir: Path, stopped: str) -> str:
+def _short_shape(shape: tuple) -> str:
+    text = str(shape)
+    return text if len(text) <= 60 else text[:57] + "...)"
+
+
+def judge_case(case: Case, request_id: str, status, frames: Frames, stopped: str) -> str:
     """'' if the case passed, else a student-safe reason."""
     what = case.label or case.target
     if status is None:
-        return f"{what}: no result ({stopped or 'the notebook stopped before it was evaluated'})"
+        why = stopped or frames.problem or "the notebook stopped before it was evaluated"
+        return f"{what}: no result ({why})"
     if status["status"] == "missing":
         return f"{case.target} is not defined in your notebook"
     if status["status"] != "ok":
-        return f"{what}: {str(status.get('error', 'failed'))[:300]}"
+        return f"{what}: {str(status.get('error', 'failed'))[:MAX_REASON]}"
     expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
     for k, want in enumerate(expected):
-        got, problem = _load(out_dir / f"{request_id}_{k}.npy")
+        got, problem = _load(frames, f"{request_id}_{k}")
         problem = problem or compare(case, got, want)
         if problem:
             part = f" (result {k + 1} of {len(expected)})" if len(expected) > 1 else ""

@@ -6,6 +6,10 @@ from the gradebook by ``OverwriteCells``, so students cannot change them), and s
 cell's outputs from the verdicts: nothing on success, an ``error`` output with a safe
 reason on failure. nbgrader's own ``SaveAutoGrades`` then records the scores.
 
+A notebook the grader refused as a copy of the instructor's (it holds solution or
+hidden-test markers) also has its answer cells blanked here, so that the autograded
+notebook, the formgrader and the feedback never show the instructor's solutions.
+
 ``HideCheckNames`` (feedback) drops the hidden-test region of test cells.
 """
 from __future__ import annotations
@@ -18,7 +22,8 @@ from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .grade import cached_verdict
+from .grade import cached_verdict, is_instructor_copy
+from .notebook import INSTRUCTOR_MARKER
 
 CHECK_REFERENCE = re.compile(r"^\s*#\s*autograder-check:\s*([\w.-]+)\s*$", re.MULTILINE)
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
@@ -54,6 +59,19 @@ def is_autograded_test(cell) -> bool:
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
+BLANKED = "removed by the autograder: this notebook is a copy of the instructor's, not the student's work"
+
+
+def blank_instructor_content(nb) -> None:
+    """Empty every answer cell, and any unlocked cell carrying the instructor's markers
+    (locked cells were restored from the gradebook and are the released ones)."""
+    for cell in nb.cells:
+        if utils.is_solution(cell) or (not utils.is_locked(cell) and INSTRUCTOR_MARKER.search(cell.source)):
+            cell.source = f"# {BLANKED}" if cell.cell_type == "code" else BLANKED
+            if cell.cell_type == "code":
+                cell.outputs = []
+
+
 class TrustedVerdicts(NbGraderPreprocessor):
     """Score autograded test cells from the sandboxed grader's verdicts."""
 
@@ -63,6 +81,8 @@ class TrustedVerdicts(NbGraderPreprocessor):
         verdict = cached_verdict(course, info["assignment"], info["student"], info["notebook"])
         if verdict.get("stopped"):
             self.log.warning("%s/%s: %s", info["student"], info["notebook"], verdict["stopped"])
+        if is_instructor_copy(verdict):
+            blank_instructor_content(nb)
         for cell in nb.cells:
             if is_autograded_test(cell):
                 cell.outputs = cell_outputs(referenced_checks(cell.source), verdict)

@@ -48,13 +48,15 @@ def forward_with(factory, init_args, x, weights):
 
     model = _build(factory, init_args)
     state = model.state_dict()
+    # the messages name the student's tensors only: the reference's shapes are the answer
+    # of the (fixed) architecture check
     if len(state) != len(weights):
-        raise ValueError(f"state_dict() has {len(state)} tensors, the reference has {len(weights)}")
+        raise ValueError(f"state_dict() has {len(state)} tensors, not as many as the reference")
     loaded = {}
     for (name, tensor), value in zip(state.items(), weights):
         if tuple(tensor.shape) != value.shape:
-            raise ValueError(f"{name} has shape {tuple(tensor.shape)}, the reference tensor in that "
-                             f"position has {value.shape}")
+            raise ValueError(f"{name} has shape {tuple(tensor.shape)}, not the shape of the reference "
+                             f"tensor in that position")
         loaded[name] = torch.from_numpy(np.ascontiguousarray(value)).to(tensor.dtype)
     model.load_state_dict(loaded)
     model.eval()

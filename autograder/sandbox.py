@@ -1,24 +1,28 @@
-"""Run one command on untrusted files inside a bubblewrap sandbox with resource limits.
+"""Run one command on untrusted files inside a bubblewrap sandbox with kernel-enforced bounds.
 
-The sandbox sees: /usr (system libraries), the base Python, a *view* of site-packages
-holding only the allowed distributions, the harness, the grader's inputs (read-only),
-an output folder, and a size-capped scratch folder with a read-only copy of the
-student's files. No network, its own PID namespace (every process dies with it),
-limits on address space, CPU time, file size and process count, and a wall clock.
+What the sandbox sees (``Sandbox.bwrap_args``): ``/usr`` with every other Python
+installation's packages hidden, the base Python, a *view* of site-packages holding only
+the allowed distributions, the harness and probes, the grader's inputs and a copy of the
+student's folder (both read-only). It can write only to size-capped tmpfs mounts
+(``/tmp``, ``/submission``, ``/dev/shm``), which vanish with it. No network, its own
+PID, IPC and UTS namespaces, no file on the grading machine's disk to write to: results
+leave through a pipe (``channel.py``), printed output through another.
 
-As root the sandboxed process is switched to an unprivileged uid per parallel slot
-(``setpriv``), so ``RLIMIT_NPROC`` counts only that sandbox's processes; as a normal
-user, bubblewrap's user namespace gives the same isolation.
+Bounds: a memory + pids cgroup per run (``cgroup.py``: charges tmpfs and ``memfd`` too),
+``prlimit`` (address space, CPU seconds, file size, processes, open files), a seccomp
+filter (``seccomp.py``: no keyrings, no new user namespaces), and a wall clock. As root
+the notebook runs as a uid leased for this run only (``uids.py``); as a normal user,
+bubblewrap's user namespace gives the same isolation.
 """
 from __future__ import annotations
 
 import functools
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -26,16 +30,28 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from . import seccomp
+from .cgroup import SandboxCgroup, find_cgroup_base
+from .channel import Frames, Tail, drain
 from .spec import Limits
+from .uids import leased_uid
 
 BWRAP = "/usr/bin/bwrap"
 SANDBOX_VENV = "/sandbox/venv"
-SUBMISSION_DIR = "/submission"
+SUBMISSION_DIR = "/submission"  # a capped tmpfs; the harness copies the student's files in
+SUBMISSION_COPY = "/grader/submission"  # the grader's copy of the student's folder, read-only
 GRADER_IN = "/grader/in"
-GRADER_OUT = "/grader/out"
 HARNESS = Path(__file__).with_name("harness.py")
 PROBES = Path(__file__).with_name("probes.py")  # helpers the harness may call on model classes
-SLOT_UID_BASE = 61000  # root mode: sandbox slot k runs as uid/gid 61000 + k
+# Other Python installations under /usr: `sys.path.append` would reach their packages
+HIDDEN_UNDER_USR = ("lib/python3*/dist-packages", "lib/python3*/site-packages", "local/lib/python3*/*-packages",
+                    "share/python-wheels")
+LOG_TAIL = 2000  # bytes of printed output kept for the instructor
+ALLOW_NO_CGROUP = "AUTOGRADER_ALLOW_NO_CGROUP"
+NO_CGROUP = (f"grading needs a memory cgroup (cgroup v2 with the memory and pids controllers, or v1 memory "
+             f"and pids hierarchies, writable by the grader) and none was found; run the grader as root or in a "
+             f"delegated cgroup (AUTOGRADER_CGROUP), or set {ALLOW_NO_CGROUP}=1 to grade with the weaker bounds "
+             f"described in autograder/README.md")
 
 
 def _dependencies(dist: metadata.Distribution) -> list:
@@ -77,6 +93,11 @@ def site_packages_view(packages: tuple) -> tuple:
     return tuple(sorted(entries.items()))
 
 
+@functools.lru_cache(maxsize=1)
+def cgroup_base():
+    return find_cgroup_base()
+
+
 def _parents(path: str) -> list:
     """``--dir`` for each missing ancestor of ``path``, world-readable (bwrap's default is 0700)."""
     args = []
@@ -98,16 +119,22 @@ def _signal_name(number: int) -> str:
 
 @dataclass
 class RunResult:
-    """How the sandboxed process ended."""
+    """How the sandboxed process ended, and what it sent back."""
 
     returncode: int
     timed_out: bool
     seconds: float
+    frames: Frames | None = None
+    log_tail: str = ""
+    peak_memory: int = 0
+    out_of_memory: bool = False
 
     def describe(self, limits: Limits) -> str:
         """A short, student-safe sentence on why the run ended early ('' if it did not)."""
         if self.timed_out:
             return f"the notebook ran longer than the {limits.wall_seconds:g} s limit and was stopped"
+        if self.out_of_memory:
+            return f"the notebook used more than the {limits.memory // 2**20} MiB memory limit and was stopped"
         if self.returncode == 0:
             return ""
         # Popen reports a signal as -N; bubblewrap passes its child's death by signal on as 128 + N
@@ -132,23 +159,32 @@ class Sandbox:
         self.limits = limits
         self.packages = tuple(packages)
         self.gpu = gpu
+        self.cgroups = cgroup_base()
+        if self.cgroups is None and os.environ.get(ALLOW_NO_CGROUP) != "1":
+            raise RuntimeError(NO_CGROUP)
 
-    # -- pieces of the command line ------------------------------------------------
-    def _system(self) -> list:
-        args = ["--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"]
+    # -- what the sandbox sees -----------------------------------------------------
+    def _system(self, empty: Path) -> list:
+        args = ["--ro-bind", "/usr", "/usr"]
+        for pattern in HIDDEN_UNDER_USR:
+            for hidden in sorted(Path("/usr").glob(pattern)):
+                if hidden.is_dir() and not str(Path(sys.base_prefix)).startswith(str(hidden)):
+                    args += ["--ro-bind", str(empty), str(hidden)]
         for top in ("lib", "lib64", "bin", "sbin"):
             path = Path("/") / top
             if path.is_symlink():
                 args += ["--symlink", os.readlink(path), str(path)]
             elif path.is_dir():
                 args += ["--ro-bind", str(path), str(path)]
-        args += ["--perms", "1777", "--size", str(self.limits.tmp_size), "--tmpfs", "/tmp"]
+        size = str(self.limits.tmp_size)
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
+                 "--remount-ro", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
         if self.gpu:
             for dev in sorted(Path("/dev").glob("nvidia*")):
                 args += ["--dev-bind", str(dev), str(dev)]
         return args
 
-    def _python(self, job: Path) -> list:
+    def _python(self, job: Path, empty: Path) -> list:
         """The base interpreter plus a venv whose site-packages is the allowed view."""
         base = sys.base_prefix
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -159,24 +195,22 @@ class Sandbox:
         args = _parents(base) + ["--ro-bind", base, base]
         base_site = sysconfig.get_paths(vars={"base": base, "platbase": base})["purelib"]
         if Path(base_site).is_dir():  # the base interpreter's own packages stay hidden
-            args += ["--tmpfs", base_site]
+            args += ["--ro-bind", str(empty), base_site]
         if not real_python.startswith(base + os.sep):
             args += ["--ro-bind", real_python, real_python]
         args += _parents(f"{SANDBOX_VENV}/bin/python") + ["--symlink", real_python, f"{SANDBOX_VENV}/bin/python",
                  "--ro-bind", str(job / "pyvenv.cfg"), f"{SANDBOX_VENV}/pyvenv.cfg", "--tmpfs", site]
         for name, host_path in site_packages_view(self.packages):
             args += ["--ro-bind", host_path, f"{site}/{name}"]
-        return args
+        return args + ["--remount-ro", site]
 
-    def _files(self, job: Path, work: Path) -> list:
-        """Grader files plus the student's copy, read-only inside a size-capped folder."""
-        args = _parents(GRADER_IN) + ["--ro-bind", str(HARNESS), "/grader/harness.py",
-                "--ro-bind", str(PROBES), "/grader/probes.py",
-                "--ro-bind", str(job / "in"), GRADER_IN, "--bind", str(job / "out"), GRADER_OUT,
-                "--perms", "0777", "--size", str(self.limits.tmp_size), "--tmpfs", SUBMISSION_DIR]
-        for entry in sorted(work.iterdir()):  # a copy without links (copy_submission)
-            args += ["--ro-bind", str(entry), f"{SUBMISSION_DIR}/{entry.name}"]
-        return args + ["--chdir", SUBMISSION_DIR]
+    def _files(self, job: Path) -> list:
+        """Grader files, the grader's inputs and the student's copy, all read-only."""
+        return _parents(GRADER_IN) + [
+            "--ro-bind", str(HARNESS), "/grader/harness.py", "--ro-bind", str(PROBES), "/grader/probes.py",
+            "--ro-bind", str(job / "in"), GRADER_IN, "--ro-bind", str(job / "work"), SUBMISSION_COPY,
+            "--perms", "0777", "--size", str(self.limits.tmp_size), "--tmpfs", SUBMISSION_DIR,
+            "--chdir", SUBMISSION_DIR]
 
     def _environment(self) -> list:
         env = {
@@ -194,49 +228,98 @@ class Sandbox:
             args += ["--setenv", key, value]
         return args
 
-    def command(self, job: Path, work: Path, argv: list, slot: int = 0) -> list:
-        """The full ``prlimit ... bwrap ... -- argv`` command line."""
-        lim = self.limits
-        prlimit = ["prlimit", f"--as={lim.address_space}", f"--cpu={lim.cpu_seconds}",
-                   f"--fsize={lim.file_size}", f"--nproc={lim.processes}", "--core=0", "--nofile=256", "--"]
-        if _runs_as_root():
-            uid = str(SLOT_UID_BASE + slot)
+    def bwrap_args(self, job: Path, uid: int | None, seccomp_fd: int) -> tuple:
+        """bubblewrap's options (passed through ``--args FD``: they name host paths that the
+        sandbox would otherwise read in ``/proc/1/cmdline``), and the uid switch before the command."""
+        empty = job / "empty"
+        empty.mkdir(mode=0o555, exist_ok=True)
+        if uid is not None:
             namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                           "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
             drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
         else:
-            namespaces, drop = ["--unshare-all"], []
-        return (prlimit + [BWRAP, "--die-with-parent", "--new-session"] + namespaces
-                + self._system() + self._python(job) + self._files(job, work) + self._environment()
-                + ["--"] + drop + argv)
+            namespaces, drop = ["--unshare-all", "--unshare-user"], []
+        return (["--die-with-parent", "--new-session"] + namespaces + self._system(empty)
+                + self._python(job, empty) + self._files(job) + ["--remount-ro", "/"] + self._environment()
+                + ["--seccomp", str(seccomp_fd)]), drop
 
-    def prepare(self, job: Path, slot: int = 0) -> None:
-        """Create ``job/in`` and ``job/out``; in root mode give ``out`` to the slot's uid."""
-        (job / "in").mkdir(parents=True, exist_ok=True)
-        out = job / "out"
-        out.mkdir(parents=True, exist_ok=True)
+    def _prefix(self, cgroup: SandboxCgroup | None) -> list:
+        """Join the run's cgroup (a root shell that then becomes prlimit), then the rlimits."""
+        lim = self.limits
+        join = []
+        if cgroup is not None:
+            files = [str(p) for p in cgroup.procs_files]
+            join = ["/bin/sh", "-c", 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; '
+                    'shift; n=$((n - 1)); done; exec "$@"', "join-cgroup", str(len(files)), *files]
+        return join + ["prlimit", f"--as={lim.address_space}", f"--cpu={lim.cpu_seconds}",
+                       f"--fsize={lim.file_size}", f"--nproc={lim.processes}", "--core=0", "--nofile=256", "--"]
+
+    # -- running -------------------------------------------------------------------
+    def run(self, job: Path, argv: list, results_budget: int) -> RunResult:
+        """Run ``argv`` sandboxed on ``job/in`` and ``job/work``; ``argv`` gets the results
+        pipe's descriptor number through the ``{results_fd}`` placeholder."""
         if _runs_as_root():
-            os.chown(out, SLOT_UID_BASE + slot, SLOT_UID_BASE + slot)
+            with leased_uid() as uid:
+                return self._run(job, argv, uid, results_budget)
+        return self._run(job, argv, None, results_budget)
 
-    def run(self, job: Path, work: Path, argv: list, slot: int = 0) -> RunResult:
-        """Run ``argv`` sandboxed; its stdout and stderr go to ``job/log.txt``."""
-        cmd = self.command(job, work, argv, slot)
-        start = time.monotonic()
-        with open(job / "log.txt", "wb") as log:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+    def _run(self, job: Path, argv: list, uid: int | None, results_budget: int) -> RunResult:
+        cgroup = SandboxCgroup(self.cgroups, self.limits.memory, self.limits.processes) if self.cgroups else None
+        fds, log_w, readers, frames, log = [], None, [], Frames(results_budget), Tail(LOG_TAIL)
+        try:
+            seccomp_fd = seccomp.filter_file(without_cgroup=cgroup is None)
+            fds.append(seccomp_fd)
+            results_r, results_w = os.pipe()
+            log_r, log_w = os.pipe()
+            fds.append(results_w)
+            argv = [a.replace("{results_fd}", str(results_w)) for a in argv]
+            options, drop = self.bwrap_args(job, uid, seccomp_fd)
+            args_fd = _args_file(options)
+            fds.append(args_fd)
+            readers = [drain(results_r, frames), drain(log_r, log)]
+            start = time.monotonic()
+            # the command itself cannot come from --args; it names no host path
+            proc = subprocess.Popen(self._prefix(cgroup) + [BWRAP, "--args", str(args_fd), "--"] + drop + argv,
+                                    stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w, pass_fds=tuple(fds),
+                                    start_new_session=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+            for fd in fds + [log_w]:  # the sandbox holds its own copies; EOF comes when it is gone
+                os.close(fd)
+            fds, log_w = [], None
             try:
-                code = proc.wait(timeout=self.limits.wall_seconds)
-                timed_out = False
+                code, timed_out = proc.wait(timeout=self.limits.wall_seconds), False
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                code = proc.wait()
-                timed_out = True
-        # bwrap's PID-namespace init stays in our process group; killing the group tears the
-        # namespace down, so nothing the submission started outlives its grading
+                code, timed_out = None, True
+            seconds = time.monotonic() - start
+            self._end(proc, cgroup)
+            code = proc.wait() if code is None else code
+            for reader in readers:
+                reader.join(timeout=5)
+            return RunResult(code, timed_out, seconds, frames, log.text(),
+                             cgroup.peak_memory() if cgroup else 0, bool(cgroup and cgroup.oom_killed()))
+        finally:
+            for fd in fds + ([log_w] if log_w is not None else []):
+                os.close(fd)
+            if cgroup is not None:
+                cgroup.remove()
+
+    def _end(self, proc: subprocess.Popen, cgroup: SandboxCgroup | None) -> None:
+        """Nothing the submission started outlives its grading: kill the cgroup's members
+        (no process can leave it), then the process group of bubblewrap itself."""
+        if cgroup is not None:
+            cgroup.kill()
         _kill_group(proc.pid)
-        return RunResult(code, timed_out, time.monotonic() - start)
+
+
+def _args_file(args: list) -> int:
+    """A read-only descriptor of an unlinked file holding ``args`` NUL-separated."""
+    fd, path = tempfile.mkstemp(prefix="autograder-bwrap-")
+    try:
+        os.write(fd, b"".join(os.fsencode(a) + b"\0" for a in args))
+        os.lseek(fd, 0, os.SEEK_SET)
+    finally:
+        os.unlink(path)
+    return fd
 
 
 def _live_members(pgid: int) -> list:
@@ -261,19 +344,3 @@ def _kill_group(pgid: int, grace_seconds: float = 5.0) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.02)
-
-
-def _links(folder: str, names: list) -> list:
-    return [name for name in names if os.path.islink(os.path.join(folder, name))]
-
-
-def copy_submission(src: Path, dest: Path, max_bytes: int) -> None:
-    """Copy the student's folder without its symbolic links, and refuse oversized ones.
-
-    The copy is read by trusted code too (``Check.inspect``), where a link could reach
-    the instructor's files; a student's own files need no links.
-    """
-    total = sum(p.stat().st_size for p in src.rglob("*") if p.is_file() and not p.is_symlink())
-    if total > max_bytes:
-        raise ValueError(f"submission folder {src} holds {total} bytes, over the {max_bytes}-byte limit")
-    shutil.copytree(src, dest, ignore=_links)

@@ -19,7 +19,9 @@ class Case:
     """One question put to the student's code.
 
     ``target`` names a function (``call=True``: it is called with ``args``/``kwargs``)
-    or a variable (``call=False``: its value is read). ``expected`` is one array or a
+    or a variable (``call=False``: its value is read). ``fixed`` marks a call whose
+    inputs are the same on every run (a probe of the model's architecture): like a
+    variable, its answer is fixed, so reasons give neither error sizes nor its shape. ``expected`` is one array or a
     tuple of arrays (a function returning several results). ``probe`` names a function
     of ``autograder/probes.py`` that the harness calls as ``probe(target, *args)`` instead
     of calling the target itself (to turn a student's model class into plain numbers).
@@ -34,6 +36,11 @@ class Case:
     rtol: float = 1e-5
     atol: float = 1e-6
     probe: str = ""
+    fixed: bool = False
+
+    @property
+    def answer_is_fixed(self) -> bool:
+        return self.fixed or not self.call
 
     @property
     def n_outputs(self) -> int:
@@ -46,22 +53,31 @@ class Check:
 
     ``inspect(submission_folder, seed)``, when given, also judges plain files the student
     submitted (a saved ``state_dict``) in the grader's process and returns a reason ('' =
-    passed); it must never execute or unpickle code from them.
+    passed); it must never execute or unpickle code from them. ``method(code_cells)``,
+    when given, judges *how* the answer is written (see ``methods.py``): it reads the
+    notebook's code as text, never runs it, and returns a reason ('' = passed).
     """
 
     name: str
     make_cases: Callable[[np.random.Generator], list]
     inspect: Callable[[Any, int], str] | None = None
+    method: Callable[[list], str] | None = None
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-submission sandbox limits (seconds, bytes, processes)."""
+    """Per-submission sandbox limits (seconds, bytes, processes).
+
+    ``memory`` is the cgroup's bound on everything the sandbox holds at once (process
+    memory, tmpfs files, shared memory); ``address_space`` bounds each process's mappings
+    (a large allocation fails with ``MemoryError`` instead of killing the run).
+    """
 
     wall_seconds: float = 60.0
     cell_seconds: float = 20.0
     cpu_seconds: int = 120
     address_space: int = 3 * 2**30
+    memory: int = 2 * 2**30
     file_size: int = 64 * 2**20
     processes: int = 32
     tmp_size: int = 64 * 2**20

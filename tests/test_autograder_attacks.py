@@ -166,8 +166,9 @@ def test_limits_stop_hostile_cells_with_reasons(attacked):
     assert "time limit" in (_verdict(attacked, "infinite_loop")["checks"]["conv2d_loops"]["reason"]
                             + str(_verdict(attacked, "infinite_loop")["cells"]))
     assert "longer than the 20 s limit" in _verdict(attacked, "ignore_timeout")["stopped"]
-    # Python ignores SIGXFSZ, so the file-size limit surfaces as an error in that cell
-    assert "File too large" in _first_cell_error(attacked, "huge_raw_output")
+    # printed output goes through a pipe that the grader drains: only its tail is kept
+    raw = _verdict(attacked, "huge_raw_output")
+    assert raw["log_tail"].endswith("y" * 100) and len(raw["log_tail"]) <= 2000
     assert "status 3" in _verdict(attacked, "kernel_death")["stopped"]
     assert "segmentation fault" in _verdict(attacked, "segfault")["stopped"]
 

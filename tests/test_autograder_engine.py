@@ -5,25 +5,45 @@ import os
 import numpy as np
 import pytest
 
-from autograder.grade import grade_all, read_code_cells
+from autograder.channel import Frames
+from autograder.grade import copy_submission, grade_all
 from autograder.judge import compare, judge_case, read_statuses
 from autograder.nbgrader_plugin import HIDDEN_REGION, cell_outputs, referenced_checks
-from autograder.sandbox import RunResult, copy_submission, site_packages_view
+from autograder.notebook import parse_notebook
+from autograder.sandbox import RunResult, site_packages_view
 from autograder.spec import Case, Limits, load_spec
+from autograder.tree_copy import TreeLimits
+from autograder.untrusted import Refused
 
 
-def test_copy_submission_leaves_links_out_and_refuses_big_folders(tmp_path):
+def _frames(*frames):
+    """A ``Frames`` fed with ``(kind, name, payload)`` as the harness sends them."""
+    collected = Frames(2**20)
+    for kind, name, payload in frames:
+        collected.feed(f"AGR1 {kind} {name} {len(payload)}\n".encode() + payload)
+    return collected
+
+
+def test_copy_submission_copies_plain_trees_and_refuses_the_rest(tmp_path):
     src = tmp_path / "src"
     (src / "data").mkdir(parents=True)
     (src / "a1.ipynb").write_text("{}")
     (src / "data" / "x.npy").write_bytes(b"0" * 10)
-    os.symlink("/etc", src / "etc")
-    os.symlink("/etc/passwd", src / "data" / "passwd")
-    copy_submission(src, tmp_path / "copy", max_bytes=1000)
+    copy_submission(src, tmp_path / "copy", TreeLimits(max_bytes=1000))
     assert sorted(p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*")) == [
         "a1.ipynb", "data", "data/x.npy"]
-    with pytest.raises(ValueError, match="over the 5-byte limit"):
-        copy_submission(src, tmp_path / "copy2", max_bytes=5)
+    assert (tmp_path / "copy" / "data" / "x.npy").read_bytes() == b"0" * 10
+    with pytest.raises(Refused, match="more than 5 bytes"):
+        copy_submission(src, tmp_path / "copy2", TreeLimits(max_bytes=5))
+    with pytest.raises(Refused, match="more than 2 files and folders"):
+        copy_submission(src, tmp_path / "copy3", TreeLimits(max_entries=2))
+    os.symlink("/etc/passwd", src / "data" / "passwd")
+    with pytest.raises(Refused, match="src/data/passwd is a symbolic link"):
+        copy_submission(src, tmp_path / "copy4")
+    os.unlink(src / "data" / "passwd")
+    os.mkfifo(src / "pipe")
+    with pytest.raises(Refused, match="src/pipe is a FIFO"):
+        copy_submission(src, tmp_path / "copy5")
 
 
 @pytest.mark.parametrize("code, timed_out, words", [
@@ -49,32 +69,58 @@ def test_reasons_never_show_expected_values():
     assert compare(Case("x", expected, call=False), np.zeros((1, 2)), expected) == "wrong values"
 
 
-def test_judge_reads_only_plain_arrays(tmp_path):
+def _npy(array, allow_pickle=False):
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def test_judge_reads_only_plain_arrays():
     case = Case("conv", np.ones(3), label="hidden input 1")
-    np.save(tmp_path / "r0_0.npy", np.array([object()], dtype=object), allow_pickle=True)
-    reason = judge_case(case, "r0", {"status": "ok"}, tmp_path, "")
+    frames = _frames(("array", "r0_0", _npy(np.array([object()], dtype=object), allow_pickle=True)),
+                     ("array", "r2_0", _npy(np.ones(3))))
+    reason = judge_case(case, "r0", {"status": "ok"}, frames, "")
     assert reason.startswith("hidden input 1: result is not a plain numeric array")
-    assert "no result (it crashed)" in judge_case(case, "r9", None, tmp_path, "it crashed")
-    assert judge_case(case, "r1", {"status": "missing"}, tmp_path, "") == "conv is not defined in your notebook"
+    assert judge_case(case, "r2", {"status": "ok"}, frames, "") == ""
+    assert "no result (it crashed)" in judge_case(case, "r9", None, frames, "it crashed")
+    assert judge_case(case, "r1", {"status": "missing"}, frames, "") == "conv is not defined in your notebook"
 
 
-def test_first_status_line_counts(tmp_path):
-    lines = [{"id": "r0", "status": "error", "error": "boom"}, "garbage", {"id": "r0", "status": "ok"}]
-    (tmp_path / "results.jsonl").write_text("\n".join(json.dumps(x) if isinstance(x, dict) else x for x in lines))
-    assert read_statuses(tmp_path) == {"r0": lines[0]}
+def test_first_status_frame_counts():
+    frames = _frames(("status", "r0", b'{"status": "error", "error": "boom"}'), ("status", "r1", b"garbage"),
+                     ("status", "r0", b'{"status": "ok"}'))
+    assert read_statuses(frames) == {"r0": {"status": "error", "error": "boom"}}
 
 
-def test_broken_notebooks_are_reported(tmp_path):
-    bad = tmp_path / "bad.ipynb"
-    bad.write_text('{"cells": [')
-    with pytest.raises(ValueError, match="bad.ipynb is not valid notebook JSON"):
-        read_code_cells(bad)
-    bad.write_text('{"cells": 3}')
-    with pytest.raises(ValueError, match="no list of cells"):
-        read_code_cells(bad)
-    bad.write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["a = 1\n", "b = 2"]},
-                                         {"cell_type": "markdown", "source": "text"}]}))
-    assert read_code_cells(bad) == ["a = 1\nb = 2"]
+def test_a_malformed_frame_stops_the_channel_but_keeps_what_came_before():
+    frames = _frames(("status", "r0", b'{"status": "ok"}'))
+    frames.feed(b"not a frame header at all, and long enough to be sure of it" * 3)
+    frames.feed(b"AGR1 status r1 16\n" + b'{"status": "ok"}')
+    assert read_statuses(frames) == {"r0": {"status": "ok"}}
+    assert "not a result" in frames.problem
+    oversized = Frames(100)
+    oversized.feed(b"AGR1 array r0_0 101\n")
+    assert "larger than the 100-byte limit" in oversized.problem
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"cells": [', "bad.ipynb is not valid notebook JSON"),
+    ('{"cells": 3}', "no list of cells"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"cells": [{"cell_type": "code", "source": [1]}]}', "cell 0 has a source that is not text"),
+    ('{"cells": [7]}', "cell 0 is not a notebook cell"),
+])
+def test_broken_notebooks_are_refused_with_reasons(text, words):
+    with pytest.raises(Refused, match=words):
+        parse_notebook(text.encode(), "bad.ipynb")
+
+
+def test_notebook_cells_are_read_from_the_json():
+    nb = parse_notebook(json.dumps({"cells": [{"cell_type": "code", "source": ["a = 1\n", "b = 2"]},
+                                               {"cell_type": "markdown", "source": "text"}]}).encode(), "a.ipynb")
+    assert nb.code_cells == ("a = 1\nb = 2",) and nb.sources == ("a = 1\nb = 2", "text")
 
 
 def test_bad_arguments_raise_value_errors(tmp_path):

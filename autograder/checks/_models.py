@@ -7,13 +7,14 @@ both sides turn a model into numbers with one piece of code.
 from __future__ import annotations
 
 import functools
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import probes
 from ..spec import Case
+from ..untrusted import Refused
+from ._saved_weights import load_state_dict
 
 
 def fixed_factory(model):
@@ -25,11 +26,12 @@ def architecture_cases(target, reference, init_args=()):
     """``state_dict()`` tensor shapes in order, and the kind and size of each layer with parameters."""
     return [
         Case(target, probes.state_shapes(fixed_factory(reference)), args=(init_args,), probe="state_shapes",
-             label=f"{target}: state_dict() tensor shapes, one row [ndim, sizes...] per tensor", rtol=0, atol=0),
+             label=f"{target}: state_dict() tensor shapes, one row [ndim, sizes...] per tensor", rtol=0, atol=0,
+             fixed=True),
         Case(target, probes.parametrized_layers(fixed_factory(reference)), args=(init_args,),
              probe="parametrized_layers",
              label=f"{target}: layers with parameters, one row [kind {probes.LAYER_KINDS}, count] per layer",
-             rtol=0, atol=0),
+             rtol=0, atol=0, fixed=True),
     ]
 
 
@@ -82,34 +84,26 @@ def held_out(name, fallback=None, n=None, seed=0):
 def load_saved_weights(path: Path, reference) -> str:
     """Load a submitted ``state_dict`` file into ``reference``; '' or the reason it was refused.
 
-    Weights only: the file must be a ``torch.save`` zip archive and is read with
-    ``torch.load(weights_only=True)``, which refuses any pickled object other than tensors
-    and plain containers, so no code in it ever runs here. Tensors are matched to the
-    reference's ``state_dict()`` by position, as in the agreement check.
+    Weights only (see ``_saved_weights``): nothing in the file is inflated before its zip
+    directory has been checked, and no code in it ever runs here. Tensors are matched to
+    the reference's ``state_dict()`` by position, as in the agreement check; reasons name
+    the student's tensors, never the reference's shapes or sizes.
     """
-    import torch
-
     name = path.name
-    if path.is_symlink() or not path.is_file():
+    if path.is_symlink() or not path.exists():
         return f"{name} was not submitted: save torch.save(model.state_dict(), '{name}') next to the notebook"
     expected = reference.state_dict()
     budget = 2 * sum(t.numel() * t.element_size() for t in expected.values()) + 2**20
-    if path.stat().st_size > budget:
-        return f"{name} is {path.stat().st_size} bytes, more than a state_dict of this model needs"
-    if not zipfile.is_zipfile(path):
-        return f"{name} refused: not a file written by torch.save (zip format)"
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - every refusal is a reason, never a crash
-        return f"{name} refused: not a plain state_dict ({type(err).__name__} when loading weights only)"
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        return f"{name} refused: it holds a {type(state).__name__}, not a state_dict of tensors"
+        state = load_state_dict(path, budget, len(expected))
+    except Refused as err:
+        return str(err)
     if len(state) != len(expected):
-        return f"{name} has {len(state)} tensors, the model's state_dict() has {len(expected)}"
+        return f"{name} has {len(state)} tensors, not as many as the model's state_dict()"
     mapped = {}
     for (key, want), (their_key, tensor) in zip(expected.items(), state.items()):
         if tuple(tensor.shape) != tuple(want.shape):
-            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, expected {tuple(want.shape)}"
+            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, not the shape in that position"
         mapped[key] = tensor.to(want.dtype)
     reference.load_state_dict(mapped)
     return ""

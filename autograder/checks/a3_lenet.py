@@ -53,6 +53,6 @@ SPEC = AssignmentSpec(
     ),
     packages=("numpy", "matplotlib", "ipython", "torch"),
     # importing torch reserves a few GiB of address space before any work is done
-    limits=Limits(wall_seconds=120, cell_seconds=60, cpu_seconds=240, address_space=8 * 2**30),
+    limits=Limits(wall_seconds=120, cell_seconds=60, cpu_seconds=240, address_space=8 * 2**30, memory=6 * 2**30),
     gpu=True,
 )

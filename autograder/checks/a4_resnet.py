@@ -81,7 +81,7 @@ SPEC = AssignmentSpec(
               inspect=saved_model_check(SAVED_MODEL, reference, threshold, DATASET, FALLBACK, n=HELD_OUT)),
     ),
     packages=("numpy", "matplotlib", "ipython", "torch"),
-    limits=Limits(wall_seconds=180, cell_seconds=90, cpu_seconds=360, address_space=8 * 2**30,
+    limits=Limits(wall_seconds=180, cell_seconds=90, cpu_seconds=360, address_space=8 * 2**30, memory=6 * 2**30,
                   file_size=128 * 2**20, tmp_size=128 * 2**20),
     gpu=True,
 )
