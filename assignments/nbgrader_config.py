@@ -33,3 +33,13 @@ c.GenerateFeedback.preprocessors = [
     "autograder.nbgrader_plugin.HideCheckNames",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Collect refuses links, folders not owned by the student they name, oversized trees and
+# copies of the instructor's notebook (stock collect follows links and only warns about
+# owners): see autograder/exchange.py.
+c.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
+
+# Student HTML (hand-graded markdown answers, raw cells, outputs) is rendered as text, not
+# markup, in the formgrader and the feedback: see autograder/html_safety.py.
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"strip_files_prefix": "autograder.html_safety.clean_markdown_html"}

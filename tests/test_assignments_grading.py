@@ -40,6 +40,17 @@ def points(api, assignment):
         return {c.name: c.max_score for c in nb.grade_cells if not c.cell_type == "markdown"}
 
 
+def referenced(course, assignment):
+    """``{test cell grade_id: check names}`` written in the source notebook's hidden regions."""
+    import nbformat
+
+    from autograder.nbgrader_plugin import is_autograded_test, referenced_checks
+
+    nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells
+            if is_autograded_test(c)}
+
+
 @pytest.fixture(scope="module")
 def course_api(tmp_path_factory):
     """One course copy with both assignments generated (creating a gradebook is slow)."""
@@ -73,7 +84,9 @@ def test_scores_feedback_and_export(graded):
     auto = points(api, assignment)
     full = sum(auto.values())
     lost = auto[WRONG[assignment][1]]
-    assert len(auto) == len(load_spec(assignment).checks)
+    named = referenced(course, assignment)
+    assert set(named) == set(auto), "every autograded test cell names its checks"
+    assert {n for names in named.values() for n in names} == {c.name for c in load_spec(assignment).checks}
     assert all(v["passed"] for v in verdicts["solution"][assignment]["checks"].values())
 
     # nbgrader's own CLI export (in-process gradebook reads can see stale rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..methods import MethodRule
 from ..spec import AssignmentSpec, Case, Check
 from ._cases import CONV_SETTINGS, labelled, random_conv, values
 
@@ -71,13 +72,45 @@ def conv2d_im2col(rng):
     return _conv_cases("conv2d_im2col", rng, bigger)
 
 
+def reference_im2col(x, k, stride, padding):
+    """The layout the notebook prescribes: rows (channel, kernel row, kernel column), the
+    order of ``weight.reshape(C_out, -1)``; columns the output positions, row by row."""
+    n, c, h, w = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    h_out, w_out = (h + 2 * padding - k) // stride + 1, (w + 2 * padding - k) // stride + 1
+    cols = np.empty((n, c, k, k, h_out, w_out))
+    for a in range(k):
+        for d in range(k):
+            cols[:, :, a, d] = padded[:, :, a:a + stride * h_out:stride, d:d + stride * w_out:stride]
+    return cols.reshape(n, c * k * k, h_out * w_out)
+
+
+def im2col(rng):
+    cases = []
+    for n, c_in, _, size, k, stride, padding in CONV_SETTINGS:
+        x = rng.standard_normal((n, c_in, size, size))
+        cases.append(Case("im2col", reference_im2col(x, k, stride, padding), args=(x, k),
+                          kwargs={"stride": stride, "padding": padding}))
+    return labelled(cases)
+
+
+# What sections 4 and 5 prescribe, checked on the code (see autograder/methods.py and the notebook)
+SHORTCUTS = frozenset({"sliding_window_view", "as_strided", "convolve", "correlate", "fft", "rfft", "fft2",
+                       "rfft2", "fftn", "rfftn"})
+LOOPS_RULE = MethodRule("conv2d_loops", "the assignment asks for a loop over output positions",
+                        forbidden=SHORTCUTS | {"im2col", "conv2d_im2col"}, must_loop=True)
+IM2COL_RULE = MethodRule("conv2d_im2col", "the assignment asks for one matrix product on the columns of your im2col",
+                         forbidden=SHORTCUTS | {"conv2d_loops"}, must_call=("im2col",), exempt=("im2col",))
+
+
 SPEC = AssignmentSpec(
     name="a1-convolution",
     checks=(
         Check("hand_outputs", hand_outputs),
         Check("shapes_and_parameters", shapes_and_parameters),
         Check("pooling_by_hand", pooling_by_hand),
-        Check("conv2d_loops", conv2d_loops),
-        Check("conv2d_im2col", conv2d_im2col),
+        Check("conv2d_loops", conv2d_loops, method=LOOPS_RULE),
+        Check("im2col", im2col),
+        Check("conv2d_im2col", conv2d_im2col, method=IM2COL_RULE),
     ),
 )

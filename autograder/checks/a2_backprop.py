@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..methods import MethodRule
 from ..spec import AssignmentSpec, Case, Check
 from ._cases import CONV_SETTINGS, labelled, random_conv, values
 
@@ -86,15 +87,22 @@ def batch_norm_backward(rng):
     return labelled(cases)
 
 
+def derived(target: str) -> MethodRule:
+    """The notebook's backward passes are derived, not measured: the given
+    ``numerical_gradient`` is for the visible checks only (see autograder/methods.py)."""
+    return MethodRule(target, "the assignment asks for the derived gradient, not a numerical one",
+                      forbidden=frozenset({"numerical_gradient"}))
+
+
 SPEC = AssignmentSpec(
     name="a2-backprop",
     checks=(
         Check("hand_gradients", hand_gradients),
-        Check("conv2d_backward_stride1", conv2d_backward_stride1),
-        Check("conv2d_backward_strided", conv2d_backward_strided),
+        Check("conv2d_backward_stride1", conv2d_backward_stride1, method=derived("conv2d_backward")),
+        Check("conv2d_backward_strided", conv2d_backward_strided, method=derived("conv2d_backward")),
         Check("dilate", dilate),
-        Check("max_pool2d_backward", max_pool2d_backward),
-        Check("avg_pool2d_backward", avg_pool2d_backward),
-        Check("batch_norm_backward", batch_norm_backward),
+        Check("max_pool2d_backward", max_pool2d_backward, method=derived("max_pool2d_backward")),
+        Check("avg_pool2d_backward", avg_pool2d_backward, method=derived("avg_pool2d_backward")),
+        Check("batch_norm_backward", batch_norm_backward, method=derived("batch_norm_backward")),
     ),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import probes
+from ..methods import MethodRule
 from ..spec import AssignmentSpec, Check, Limits
 from ._cases import values
 from ._models import fixed_factory, architecture_cases, forward_case, randomize, saved_model_check
@@ -42,11 +43,23 @@ def reference_agreement(rng):
     return cases
 
 
+# Section 2 asks for the counts worked out from the formulas, not read off the model
+MODEL_ACCESS = frozenset({"LeNet5", "parameters", "named_parameters", "numel", "state_dict", "modules", "children"})
+FROM_FORMULAS = MethodRule("layer_parameters", "the assignment asks for counts worked out from the formulas",
+                           forbidden=MODEL_ACCESS, function=False)
+TOTAL_FROM_FORMULAS = MethodRule("total_parameters", FROM_FORMULAS.prescribed, forbidden=MODEL_ACCESS,
+                                 function=False)
+
+
+def from_formulas(code_cells: list) -> str:
+    return FROM_FORMULAS(code_cells) or TOTAL_FROM_FORMULAS(code_cells)
+
+
 SPEC = AssignmentSpec(
     name="a3-lenet",
     checks=(
         Check("architecture", architecture),
-        Check("parameter_counts", parameter_counts),
+        Check("parameter_counts", parameter_counts, method=from_formulas),
         Check("reference_agreement", reference_agreement),
         Check("saved_model_accuracy", lambda rng: [],
               inspect=saved_model_check(SAVED_MODEL, reference, lambda name: ACCURACY_THRESHOLD, "fashion-mnist")),
