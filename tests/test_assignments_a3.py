@@ -11,8 +11,7 @@ torch = pytest.importorskip("torch")
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
-from autograder.course import (copy_course, make_submission, nbgrader_api, run_solution_notebook,  # noqa: E402
-                              solutions)
+from autograder.course import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
 from autograder.grade import grade_all  # noqa: E402
 
 ASSIGNMENT = "a3-lenet"

@@ -2,11 +2,12 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_numpy_activations import assert_close
 
 import cnncourse.numpy.functional as F
 from cnncourse.numpy import nn, optim
-from test_numpy_activations import assert_close
 
 
 def compare_with_torch(ours, theirs, x, seed=0):

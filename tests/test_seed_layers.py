@@ -2,7 +2,6 @@
 ``cnncourse.numpy.functional``. Entry numbers refer to ``notes/seed-inventory.md``."""
 import numpy as np
 import pytest
-
 from seed_data import functional
 
 KERAS_MOMENTUM = 0.99          # Keras: running = 0.99 * running + 0.01 * batch

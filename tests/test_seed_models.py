@@ -5,7 +5,6 @@ built on torch's ``meta`` device: shapes and parameter counts without allocating
 initializing ~140M weights. Each test skips only while its model is not written yet.
 """
 import pytest
-
 from seed_data import pending
 
 TORCH_MODELS = "cnncourse.torch.models"

@@ -2,9 +2,8 @@
 ``cnncourse.numpy.functional``. Entry numbers refer to ``notes/seed-inventory.md``."""
 import numpy as np
 import pytest
+from seed_data import D2L_AVGPOOL, D2L_MAXPOOL, D2L_X, EX4_AVG, EX4_MAX, EX4_X, functional, nchw
 
-from seed_data import (D2L_AVGPOOL, D2L_MAXPOOL, D2L_X, EX4_AVG, EX4_MAX, EX4_X, functional,
-                       nchw)
 
 def test_d2l_pooling():
     """3.1 (S3 4.2.6): 2x2 windows, stride 1, on [[0..8]]: max [[4,5],[7,8]], mean [[2,3],[5,6]]."""

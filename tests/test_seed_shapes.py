@@ -6,7 +6,6 @@ the test pins the recomputed one and the comment quotes the text.
 import math
 
 import pytest
-
 from seed_data import deferred, pending
 
 SHAPES = "cnncourse.shapes"

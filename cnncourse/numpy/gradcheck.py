@@ -28,7 +28,7 @@ def relative_error(a, b, floor=1e-8):
     about 1 for unrelated ones, and not fooled by the overall scale."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: shapes differ, {a.shape} vs {b.shape}")
+        raise ValueError(f"a and b shapes differ: {a.shape} vs {b.shape}")
     if a.size == 0:
         return 0.0
     return float(np.max(_elementwise_relative(a, b, floor)))

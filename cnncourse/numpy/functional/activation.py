@@ -5,7 +5,7 @@ needs from the input: these functions are cheap, so caching would only add state
 """
 import numpy as np
 
-from ._validate import _is_int, check_float, check_shape
+from cnncourse import validate
 
 __all__ = [
     "relu", "relu_backward",
@@ -18,7 +18,7 @@ __all__ = [
 
 def _canonical_dim(dim, ndim, name="dim"):
     """Turn a possibly negative ``dim`` into an index in ``[0, ndim)``, as torch does."""
-    if not _is_int(dim):
+    if not validate.is_int(dim):
         raise ValueError(f"{name} must be an int, got {dim!r}")
     if not -ndim <= dim < ndim:
         raise ValueError(f"{name}={dim} is out of range for a {ndim}-D input")
@@ -26,14 +26,14 @@ def _canonical_dim(dim, ndim, name="dim"):
 
 
 def _check_grad(grad_output, input):
-    check_float(input, "input")
-    check_float(grad_output, "grad_output")
-    check_shape(grad_output, input.shape, "grad_output")
+    validate.floating(input, "input")
+    validate.floating(grad_output, "grad_output")
+    validate.shape(grad_output, input.shape, "grad_output")
 
 
 def relu(input):
     """max(input, 0)."""
-    check_float(input, "input")
+    validate.floating(input, "input")
     return np.maximum(input, 0)
 
 
@@ -45,7 +45,7 @@ def relu_backward(grad_output, input):
 
 def sigmoid(input):
     """1 / (1 + exp(-input)), computed without overflow for large |input|."""
-    check_float(input, "input")
+    validate.floating(input, "input")
     # exp of a non-positive number never overflows; mirror it for negative inputs.
     e = np.exp(-np.abs(input))
     return np.where(input >= 0, 1 / (1 + e), e / (1 + e))
@@ -60,7 +60,7 @@ def sigmoid_backward(grad_output, input):
 
 def tanh(input):
     """Hyperbolic tangent."""
-    check_float(input, "input")
+    validate.floating(input, "input")
     return np.tanh(input)
 
 
@@ -73,7 +73,7 @@ def tanh_backward(grad_output, input):
 
 def log_softmax(input, dim):
     """log(softmax(input)) along ``dim``, shifted by the max so exp never overflows."""
-    check_float(input, "input")
+    validate.floating(input, "input")
     dim = _canonical_dim(dim, input.ndim)
     shifted = input - input.max(axis=dim, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))

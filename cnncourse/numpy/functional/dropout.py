@@ -5,7 +5,7 @@ evaluation-mode layer is the identity.
 """
 import numpy as np
 
-from ._validate import check_float, check_probability, check_shape
+from cnncourse import validate
 
 __all__ = ["dropout", "dropout_backward"]
 
@@ -17,8 +17,8 @@ def dropout(input, p=0.5, training=True, rng=None):
     :func:`dropout_backward` needs; it is ``None`` when nothing is dropped (eval mode or
     ``p == 0``). ``rng`` is a ``numpy.random.Generator`` (or a seed) so runs are repeatable.
     """
-    check_float(input, "input")
-    p = check_probability(p, "p")
+    validate.floating(input, "input")
+    p = validate.probability(p, "p")
     if not training or p == 0.0:
         return input, None
     if p == 1.0:  # every unit dropped; avoids 0 * inf
@@ -32,8 +32,8 @@ def dropout(input, p=0.5, training=True, rng=None):
 
 def dropout_backward(grad_output, mask):
     """The mask is a constant multiplier, so the gradient is masked and scaled the same way."""
-    check_float(grad_output, "grad_output")
+    validate.floating(grad_output, "grad_output")
     if mask is None:
         return grad_output
-    check_shape(grad_output, mask.shape, "grad_output")
+    validate.shape(grad_output, mask.shape, "grad_output")
     return grad_output * mask

@@ -1,22 +1,22 @@
 """Fully connected layer and flatten, laid out like torch (weight is ``(out_features, in_features)``)."""
 import numpy as np
 
-from ._validate import check_float, check_ndim, check_shape
-from .activation import _canonical_dim
+from cnncourse import validate
+from cnncourse.numpy.functional.activation import _canonical_dim
 
 __all__ = ["linear", "linear_backward", "flatten", "flatten_backward"]
 
 
 def _check_linear(input, weight, bias):
-    check_float(input, "input")
-    check_ndim(weight, 2, "weight", "(out_features, in_features)")
+    validate.floating(input, "input")
+    validate.ndim(weight, 2, "weight", "(out_features, in_features)")
     if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"input has shape {input.shape} but weight {weight.shape} expects "
             f"in_features={weight.shape[1]} in the last dimension"
         )
     if bias is not None:
-        check_shape(bias, (weight.shape[0],), "bias")
+        validate.shape(bias, (weight.shape[0],), "bias")
 
 
 def linear(input, weight, bias=None):
@@ -29,7 +29,7 @@ def linear(input, weight, bias=None):
 def linear_backward(grad_output, input, weight, bias=None):
     """Return ``(grad_input, grad_weight, grad_bias)``; ``grad_bias`` is None without a bias."""
     _check_linear(input, weight, bias)
-    check_shape(grad_output, input.shape[:-1] + (weight.shape[0],), "grad_output")
+    validate.shape(grad_output, input.shape[:-1] + (weight.shape[0],), "grad_output")
     # Fold every leading dimension into one batch so the weight gradient is one matmul.
     g2 = grad_output.reshape(-1, weight.shape[0])
     x2 = input.reshape(-1, weight.shape[1])
@@ -52,11 +52,11 @@ def _flat_shape(shape, start_dim, end_dim):
 
 def flatten(input, start_dim=1, end_dim=-1):
     """Merge dimensions ``start_dim..end_dim`` into one (the defaults of ``nn.Flatten``)."""
-    check_float(input, "input")
+    validate.floating(input, "input")
     return input.reshape(_flat_shape(input.shape, start_dim, end_dim))
 
 
 def flatten_backward(grad_output, input, start_dim=1, end_dim=-1):
     """Flatten only moves no numbers: reshape the gradient back to the input's shape."""
-    check_shape(grad_output, _flat_shape(input.shape, start_dim, end_dim), "grad_output")
+    validate.shape(grad_output, _flat_shape(input.shape, start_dim, end_dim), "grad_output")
     return grad_output.reshape(input.shape)

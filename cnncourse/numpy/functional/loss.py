@@ -5,8 +5,8 @@ holds integers of shape ``(N,)`` / ``(N, d1, ...)`` (or a 0-d array).
 """
 import numpy as np
 
-from ._validate import check_array, check_float, check_probability, check_shape
-from .activation import log_softmax, log_softmax_backward
+from cnncourse import validate
+from cnncourse.numpy.functional.activation import log_softmax, log_softmax_backward
 
 __all__ = ["cross_entropy", "cross_entropy_backward"]
 
@@ -15,11 +15,10 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 def _prepare(input, target, weight, reduction, label_smoothing, ignore_index):
     """Check the arguments; return batched input/target, the valid mask and per-class weights."""
-    check_float(input, "input")
-    check_array(target, "target")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    check_probability(label_smoothing, "label_smoothing")
+    validate.floating(input, "input")
+    validate.array(target, "target")
+    validate.choice(reduction, _REDUCTIONS, "reduction")
+    validate.probability(label_smoothing, "label_smoothing")
     if not np.issubdtype(target.dtype, np.integer):
         raise ValueError(f"target must hold class indices (an integer array), got dtype {target.dtype}")
     if input.ndim == 1:  # unbatched: one sample
@@ -40,7 +39,7 @@ def _prepare(input, target, weight, reduction, label_smoothing, ignore_index):
     if weight is None:
         class_weight = np.ones(num_classes, dtype=input.dtype)
     else:
-        class_weight = check_shape(weight, (num_classes,), "weight")
+        class_weight = validate.shape(weight, (num_classes,), "weight")
     return input, np.where(valid, target, 0), valid, class_weight
 
 
@@ -87,7 +86,7 @@ def cross_entropy_backward(grad_output, input, target, weight=None, reduction="m
     loss_shape = target.shape if reduction == "none" else ()
     if reduction == "none" and unbatched:
         grad_output = grad_output.reshape(loss_shape) if grad_output.ndim == 0 else grad_output
-    check_shape(grad_output, loss_shape, "grad_output")
+    validate.shape(grad_output, loss_shape, "grad_output")
     target_weight = class_weight[target] * valid
     # Per-sample upstream gradient with the class axis restored for broadcasting; ignored
     # samples get exactly 0 (torch's gradient stays finite even when the mean loss is nan).
