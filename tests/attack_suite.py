@@ -38,7 +38,7 @@ def _answers_and_files(sections: dict, answers: dict):
     chosen = dict(answers) if "solution" in sections else {}
     files, rename, first = {}, None, ()
     plain = ("solution", "exchange", "notebook-text", "notebook-text-expr", "notebook-copy", "notebook-link",
-             "nested-folders", "empty-files", "fifo")
+             "nested-folders", "empty-files", "fifo", "saved-weights")
     for directive, body in sections.items():
         if directive == "first":
             first = (body,)

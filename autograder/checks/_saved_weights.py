@@ -11,6 +11,7 @@ floating point: a sparse or quantized tensor would fail later, inside ``load_sta
 """
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -38,6 +39,12 @@ def load_state_dict(path: Path, max_bytes: int, max_tensors: int) -> dict:
     import torch
 
     name = Path(path).name
+    try:
+        oversized = os.lstat(path).st_size > max_bytes
+    except OSError:
+        oversized = False  # open_regular says what is wrong
+    if oversized:  # the budget itself is not named: it follows from the model's parameter count
+        raise Refused(f"{name} is larger than a state_dict of this model needs")
     with open_regular(path, max_bytes, name) as file:
         try:
             archive = zipfile.ZipFile(file)
