@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import secrets
-import shutil
 import tempfile
 import traceback
 from concurrent.futures import ThreadPoolExecutor

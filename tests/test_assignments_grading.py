@@ -6,7 +6,7 @@ import json
 import pytest
 
 from autograder.__main__ import nbgrader
-from autograder.course import copy_course, make_submission, nbgrader_api, solutions
+from autograder.course import generated_course, make_submission, solutions
 from autograder.grade import grade_all
 from autograder.spec import load_spec
 
@@ -54,11 +54,7 @@ def referenced(course, assignment):
 @pytest.fixture(scope="module")
 def course_api(tmp_path_factory):
     """One course copy with both assignments generated (creating a gradebook is slow)."""
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    api = nbgrader_api(course)
-    for assignment in WRONG:
-        assert api.generate_assignment(assignment)["success"]
-    return course, api
+    return generated_course(tmp_path_factory.mktemp("course"), *WRONG)
 
 
 @pytest.fixture(scope="module", params=list(WRONG))

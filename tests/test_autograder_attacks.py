@@ -21,7 +21,7 @@ from attack_suite import (ATTACKS, Listener, exchange_settings, leftover_process
                           submit_through_exchange)
 import autograder.__main__
 from autograder.__main__ import nbgrader
-from autograder.course import copy_course, make_submission, nbgrader_api, solutions
+from autograder.course import generated_course, make_submission, solutions
 from autograder.grade import cache_path, grade_all
 from autograder.sandbox import cgroup_base
 
@@ -84,9 +84,7 @@ def attacked(tmp_path_factory):
     # short limits keep the timeouts quick; everything else as in production
     mp.setattr(a1, "SPEC", dataclasses.replace(
         a1.SPEC, limits=dataclasses.replace(a1.SPEC.limits, wall_seconds=20, cell_seconds=3, cpu_seconds=40)))
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    api = nbgrader_api(course)
-    assert api.generate_assignment(ASSIGNMENT)["success"]
+    course, api = generated_course(tmp_path_factory.mktemp("course"), ASSIGNMENT)
     assert api.release_assignment(ASSIGNMENT)["success"]
     answers = solutions(course, ASSIGNMENT)
     make_submission(course, ASSIGNMENT, "alice", answers)

@@ -19,7 +19,7 @@ torch = pytest.importorskip("torch")
 import autograder.__main__  # noqa: E402
 from attack_suite import ATTACKS, load_attack, submit_attack  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
-from autograder.course import copy_course, make_submission, nbgrader_api, solutions  # noqa: E402
+from autograder.course import generated_course, make_submission, solutions  # noqa: E402
 from autograder.grade import cache_path  # noqa: E402
 
 ASSIGNMENT = "a3-lenet"
@@ -70,9 +70,7 @@ BUILDERS = {
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    api = nbgrader_api(course)
-    assert api.generate_assignment(ASSIGNMENT)["success"]
+    course, _ = generated_course(tmp_path_factory.mktemp("course"), ASSIGNMENT)
     answers = solutions(course, ASSIGNMENT)
     untrained(make_submission(course, ASSIGNMENT, "lena", answers) / a3_lenet.SAVED_MODEL)
     for path in sorted((ATTACKS / "a3").glob("*.py")):
@@ -100,8 +98,8 @@ def _reason(attacked, student, check):
 
 def test_hostile_saved_files_are_refused_with_reasons(attacked):
     assert "compressed entries" in _reason(attacked, "zip_bomb", "saved_model_accuracy")
-    assert "not a dense floating-point tensor" in _reason(attacked, "sparse_tensor", "saved_model_accuracy")
-    assert "not a dense floating-point tensor" in _reason(attacked, "qint8_tensor", "saved_model_accuracy")
+    assert "not a plain dense tensor" in _reason(attacked, "sparse_tensor", "saved_model_accuracy")
+    assert "not a plain dense tensor" in _reason(attacked, "qint8_tensor", "saved_model_accuracy")
     assert "needs 0.85" in _reason(attacked, "lena", "saved_model_accuracy")  # the honest file is judged
 
 

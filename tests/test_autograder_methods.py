@@ -20,7 +20,8 @@ GIVEN = "import numpy as np\n"
 
 @pytest.mark.parametrize("cells, words", [
     ([GIVEN, LOOPS, HELPER], ""),
-    ([GIVEN, LOOPS, "helper = lambda x, w: np.lib.stride_tricks.sliding_window_view(x, 3)"], "uses sliding_window_view"),
+    ([GIVEN, LOOPS, "helper = lambda x, w: np.lib.stride_tricks.sliding_window_view(x, 3)"],
+     "uses sliding_window_view"),
     ([GIVEN, LOOPS, "def helper(x, w):\n    return getattr(np, 'ein' + 'sum')('...', x, w)\n"], "through getattr"),
     ([GIVEN, LOOPS, "from fastconv import helper\n"], "an import of fastconv"),
     ([GIVEN, LOOPS, HELPER, "np.sum = np.lib.stride_tricks.as_strided\n"], "uses as_strided"),  # a patched numpy

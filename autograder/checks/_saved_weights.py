@@ -7,7 +7,8 @@ the zip directory says exactly how many bytes loading will read. A compressed en
 the file, or more entries than a state_dict of the model needs is refused from the
 directory alone. ``torch.load(weights_only=True)`` then refuses any pickled object but
 tensors and plain containers, and each tensor must be dense (strided), unquantized and
-floating point: a sparse or quantized tensor would fail later, inside ``load_state_dict``.
+real (batch norm's ``num_batches_tracked`` is an integer): a sparse or quantized tensor
+would fail later, inside ``load_state_dict``.
 """
 from __future__ import annotations
 
@@ -60,6 +61,6 @@ def load_state_dict(path: Path, max_bytes: int, max_tensors: int) -> dict:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise Refused(f"{name} refused: it holds a {type(state).__name__}, not a state_dict of tensors")
     for key, tensor in state.items():
-        if tensor.layout != torch.strided or tensor.is_quantized or tensor.is_meta or not tensor.is_floating_point():
-            raise Refused(f"{name} refused: tensor {str(key)[:60]} is not a dense floating-point tensor")
+        if tensor.layout != torch.strided or tensor.is_quantized or tensor.is_meta or tensor.is_complex():
+            raise Refused(f"{name} refused: tensor {str(key)[:60]} is not a plain dense tensor")
     return state
