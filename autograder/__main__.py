@@ -68,6 +68,7 @@ def main(argv=None) -> int:
     refused = folders_refused(results)
     for student, reason in sorted(refused.items()):
         print(f"not passed to nbgrader autograde: {student}: {reason}", flush=True)
+        nbgrader(course, "db", "student", "add", student)  # so that the export shows the zero
     if refused:
         extra.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}")
     return nbgrader(course, "autograde", args.assignment, "--force", *extra)

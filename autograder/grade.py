@@ -101,8 +101,8 @@ def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, su
     if not notebook.exists() and not notebook.is_symlink():
         found = sorted(p.name for p in submission.glob("*.ipynb"))
         return refused(f"{notebook.name} is missing from the submission (found: {', '.join(found) or 'no notebooks'})")
-    if notebook.is_symlink():  # read here, a link could point at the instructor's files
-        return refused(f"{notebook.name} is a symbolic link, not a notebook file")
+    if notebook.is_symlink():  # read here or by nbgrader, a link could reach the instructor's files
+        return refused(f"{notebook.name} is a symbolic link, not a notebook file", folder_refused=True)
     try:
         parsed = read_notebook(notebook)
     except Refused as err:
