@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 PY := .venv/bin/python
 
-.PHONY: setup book test clean
+.PHONY: setup book test portability clean
 
 setup:
 	bash tools/setup.sh
@@ -14,6 +14,11 @@ book: setup
 
 test: book
 	$(PY) -m pytest
+	$(PY) tools/check_portability.py
+
+# Every chapter executed again as another CPU would round it (see tools/check_portability.py).
+portability: setup
+	$(PY) tools/check_portability.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

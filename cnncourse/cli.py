@@ -123,35 +123,12 @@ def _fit_size(images, size, model):
     return np.pad(images, pad)
 
 
-def _cpu_times():
-    """``(busy, total)`` CPU time of the whole machine so far, in clock ticks (/proc/stat)."""
-    with open("/proc/stat") as stat:
-        user, nice, system, idle, iowait, irq, softirq = map(int, stat.readline().split()[1:8])
-    busy = user + nice + system + irq + softirq
-    return busy, busy + idle + iowait
-
-
-def auto_threads(sample_seconds=0.2):
-    """CPU threads worth using now: this process's cores minus those other processes keep
-    busy at this moment (sampled for ``sample_seconds``), at least 1.
-
-    On a shared machine a second compute thread that must wait for a busy core makes every
-    step wait for it: one thread was 30x faster than two under a load of 12 on 2 cores. The
-    1-minute load average is no guide: it still counts programs that ended a minute ago.
-    """
+def available_cores():
+    """The CPU cores this process may run on (its affinity mask, where the OS has one)."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        busy_before, total_before = _cpu_times()
-        time.sleep(sample_seconds)
-        busy_after, total_after = _cpu_times()
-    except OSError:  # no /proc (macOS, Windows): assume the machine is ours
-        return cores
-    elapsed = total_after - total_before
-    busy = cores * (busy_after - busy_before) / elapsed if elapsed > 0 else 0.0
-    return max(1, min(cores, round(cores - busy)))
+        return os.cpu_count() or 1
 
 
 def _set_blas_threads(n):
@@ -170,10 +147,16 @@ def _set_blas_threads(n):
 
 
 def set_threads(framework, threads):
-    """Use ``threads`` CPU threads ("auto": :func:`auto_threads`) in ``framework``; returns it."""
-    n = auto_threads() if threads == "auto" else int(threads)
+    """Use ``threads`` CPU threads ("all": every core of :func:`available_cores`) in
+    ``framework`` and NumPy's BLAS; returns the number.
+
+    All cores unless told otherwise, as PyTorch and TensorFlow do: on a machine shared with
+    other work, ask for fewer (``--threads 1``); guessing from the load of the moment gave
+    one thread to a run while a browser was open.
+    """
+    n = available_cores() if threads == "all" else int(threads)
     if n < 1:
-        raise ValueError(f"--threads: must be 'auto' or a positive integer, got {threads}")
+        raise ValueError(f"--threads: must be 'all' or a positive integer, got {threads}")
     if framework == "torch":
         import torch
 
@@ -333,7 +316,7 @@ def _positive_float(text):
 
 
 def _threads(text):
-    if text == "auto":
+    if text == "all":
         return text
     return _positive_int(text)
 
@@ -368,8 +351,8 @@ def build_parser():
     t.add_argument("--root", help="data folder to search first")
     t.add_argument("--fallback", choices=DATASETS, help="dataset to use if --dataset is unavailable")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--threads", type=_threads, default="auto",
-                   help="CPU threads: a number, or auto = the cores not busy right now (default)")
+    t.add_argument("--threads", type=_threads, default="all",
+                   help="CPU threads: a number, or all = every core this process may use (default)")
     return parser
 
 

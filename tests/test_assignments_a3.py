@@ -45,13 +45,21 @@ class RunsCode:
 
 
 def trained_lenet():
-    """The reference LeNet-5 after one epoch of Fashion-MNIST (one-cycle Adam): about 0.87."""
+    """The reference LeNet-5 after two epochs of Fashion-MNIST (one-cycle Adam): about 0.89.
+
+    The honest submissions' full scores rest on this model passing the grader's 0.85, so
+    the margin is checked here, on the grader's own test split: a CPU that trains to a
+    slightly different model must not turn this test into a coin toss.
+    """
     from cnncourse.data import load_dataset
-    from cnncourse.torch.training import train
+    from cnncourse.torch.training import evaluate, train
 
     model = a3_lenet.reference()
-    train(model, load_dataset("fashion-mnist", "train"), epochs=1, batch_size=64, lr=3e-3, schedule="onecycle",
+    train(model, load_dataset("fashion-mnist", "train"), epochs=2, batch_size=64, lr=3e-3, schedule="onecycle",
           device="cpu", progress=False, seed=0)
+    test = load_dataset("fashion-mnist", "test")
+    accuracy = evaluate(model, test.images, test.labels).accuracy
+    assert accuracy >= a3_lenet.ACCURACY_THRESHOLD + 0.02, f"the honest model trained to only {accuracy:.3f}"
     return model
 
 

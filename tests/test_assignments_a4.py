@@ -46,10 +46,15 @@ def cpu_budget_resnet(cache_dir):
         model.load_state_dict(torch.load(path, weights_only=True))
         return model
     from cnncourse.data import load_dataset
-    from cnncourse.torch.training import train
+    from cnncourse.torch.training import evaluate, train
 
     data = load_dataset(a4_resnet.DATASET, fallback=a4_resnet.FALLBACK).take(2000)
     train(model, data, epochs=1, batch_size=32, lr=1e-3, device="cpu", progress=False, seed=0)
+    # The honest submissions' full scores rest on this model passing the grader's mark on
+    # its random held-out images: check the margin on 1,000 test images of the same data.
+    test = load_dataset(a4_resnet.DATASET, "test", fallback=a4_resnet.FALLBACK).take(1000)
+    accuracy = evaluate(model, test.images, test.labels).accuracy
+    assert accuracy >= a4_resnet.threshold(test.name) + 0.1, f"the honest model trained to only {accuracy:.3f}"
     torch.save(model.state_dict(), path)
     return model
 

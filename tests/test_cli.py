@@ -127,22 +127,10 @@ def test_python_dash_m_data_reports_where(fake_root, tmp_path):
     assert "missing" in rows["cifar10"]
 
 
-def test_auto_threads_uses_the_idle_cores(monkeypatch):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    for busy_fraction, expected in ((0.05, 2), (0.4, 1), (0.8, 1), (1.0, 1)):
-        samples = iter([(0, 0), (int(busy_fraction * 1000), 1000)])  # (busy, total) ticks
-        monkeypatch.setattr(cli, "_cpu_times", lambda: next(samples))
-        assert cli.auto_threads(sample_seconds=0) == expected
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
-    samples = iter([(500, 1000), (700, 2000)])  # 20 % of 16 cores busy: 3.2
-    monkeypatch.setattr(cli, "_cpu_times", lambda: next(samples))
-    assert cli.auto_threads(sample_seconds=0) == 13
-
-
-def test_auto_threads_without_proc_uses_every_core(monkeypatch):
+def test_threads_default_to_every_core_the_process_may_use(monkeypatch):
+    """However busy the machine is: all cores unless the user asks for fewer."""
+    torch = pytest.importorskip("torch")
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
-
-    def no_proc():
-        raise FileNotFoundError("/proc/stat")
-    monkeypatch.setattr(cli, "_cpu_times", no_proc)
-    assert cli.auto_threads(sample_seconds=0) == 3
+    assert cli.build_parser().parse_args(["train"]).threads == "all"
+    assert cli.set_threads("torch", "all") == 3 and torch.get_num_threads() == 3
+    assert cli.set_threads("torch", 1) == 1 and torch.get_num_threads() == 1

@@ -6,6 +6,13 @@ Run it after changing a chapter, or code whose results a chapter prints, then re
 diff of the outputs before committing: every changed number should be one you expected.
 Uses the environment the book builds with (this Python's kernel, TensorFlow quiet) and
 records no timing metadata, so unchanged cells give unchanged JSON.
+
+The stored outputs are what nbval compares on every other machine, so a changed output
+should only ever be exact text, or a float printed at the precision its prose needs. A
+result the CPU may change (training, float32 sums, framework differences, timings) goes in
+a cell tagged ``nbval-ignore-output`` or after a "≈", with an ``assert`` of the claim the
+text makes about it (README: "Outputs that hold on any machine"); then check the chapter
+as another CPU would: ``.venv/bin/python tools/check_portability.py book/<chapter>.ipynb``.
 """
 import os
 import sys
