@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .grade import grade_all
+from autograder.grade import grade_all
 
 
 def nbgrader(course: Path, *args: str) -> int:

@@ -4,9 +4,9 @@ import csv
 import json
 
 import pytest
+from course_copy import generated_course, make_submission, solutions
 
 from autograder.__main__ import nbgrader
-from autograder.course import generated_course, make_submission, solutions
 from autograder.grade import grade_all
 from autograder.spec import load_spec
 
@@ -44,7 +44,7 @@ def referenced(course, assignment):
     """``{test cell grade_id: check names}`` written in the source notebook's hidden regions."""
     import nbformat
 
-    from autograder.nbgrader_plugin import is_autograded_test, referenced_checks
+    from autograder.nbgrader_plugins.preprocessors import is_autograded_test, referenced_checks
 
     nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells

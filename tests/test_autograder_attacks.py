@@ -15,15 +15,22 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from attack_suite import (
+    ATTACKS,
+    Listener,
+    exchange_settings,
+    leftover_processes,
+    load_attack,
+    submit_attack,
+    submit_through_exchange,
+)
+from course_copy import generated_course, make_submission, solutions
 
-import autograder.checks.a1_convolution as a1
-from attack_suite import (ATTACKS, Listener, exchange_settings, leftover_processes, load_attack, submit_attack,
-                          submit_through_exchange)
 import autograder.__main__
+import autograder.checks.a1_convolution as a1
 from autograder.__main__ import nbgrader
-from autograder.course import generated_course, make_submission, solutions
 from autograder.grade import cache_path, grade_all
-from autograder.sandbox import cgroup_base
+from autograder.sandbox.run import cgroup_base
 
 ASSIGNMENT = "a1-convolution"
 FULL, IM2COL, LOOPS = 16.0, 4.0, 4.0
