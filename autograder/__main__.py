@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .grade import grade_all
+from autograder.grade import grade_all
 
 
 def nbgrader(course: Path, *args: str) -> int:
@@ -68,6 +68,7 @@ def main(argv=None) -> int:
     refused = folders_refused(results)
     for student, reason in sorted(refused.items()):
         print(f"not passed to nbgrader autograde: {student}: {reason}", flush=True)
+        nbgrader(course, "db", "student", "add", student)  # so that the export shows the zero
     if refused:
         extra.append(f"--CourseDirectory.student_id_exclude={','.join(sorted(refused))}")
     return nbgrader(course, "autograde", args.assignment, "--force", *extra)

@@ -4,7 +4,7 @@ Flow for one notebook: read the submitted JSON here (never executed here), write
 code cells and the hidden inputs to a job folder, run ``harness.py`` in the sandbox,
 then judge every case in this process. Verdicts are cached under
 ``<course>/.autograder/verdicts/<assignment>/<student>/<notebook>.json`` keyed by the
-notebook's SHA-256, where ``nbgrader autograde`` (see ``nbgrader_plugin``) picks them up.
+notebook's SHA-256, where ``nbgrader autograde`` (see ``nbgrader_plugins/preprocessors.py``) picks them up.
 
 One submission never stops the others: whatever goes wrong while grading it (a refused
 file, a crash of the grader's own code on a hostile input) becomes that submission's
@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import secrets
-import shutil
 import tempfile
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -25,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .judge import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
-from .notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
-from .sandbox import Sandbox
-from .spec import AssignmentSpec, Limits, load_spec
-from .tree_copy import TreeLimits, copy_tree
-from .untrusted import Refused, read_regular
+from autograder.judge.notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
+from autograder.judge.results import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
+from autograder.judge.tree_copy import TreeLimits, copy_tree
+from autograder.judge.untrusted import Refused, read_regular
+from autograder.sandbox.run import Sandbox
+from autograder.spec import AssignmentSpec, Limits, load_spec
 
 CACHE_DIR = ".autograder/verdicts"
 SUBMISSION_LIMITS = TreeLimits(max_bytes=50 * 2**20, max_entries=1000, max_depth=16)
@@ -101,8 +100,8 @@ def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, su
     if not notebook.exists() and not notebook.is_symlink():
         found = sorted(p.name for p in submission.glob("*.ipynb"))
         return refused(f"{notebook.name} is missing from the submission (found: {', '.join(found) or 'no notebooks'})")
-    if notebook.is_symlink():  # read here, a link could point at the instructor's files
-        return refused(f"{notebook.name} is a symbolic link, not a notebook file")
+    if notebook.is_symlink():  # read here or by nbgrader, a link could reach the instructor's files
+        return refused(f"{notebook.name} is a symbolic link, not a notebook file", folder_refused=True)
     try:
         parsed = read_notebook(notebook)
     except Refused as err:

@@ -13,7 +13,8 @@ Three measurements, each framework in its own process (one after another, all co
 3. **Information only**: the test accuracy torch reaches in a 60-second budget
    (``--max-seconds 60``), which depends on the CPU; printed with its model name.
 
-    .venv/bin/python benchmarks/train_lenet.py [--frameworks torch tensorflow numpy] [--skip-budget]
+    .venv/bin/python benchmarks/train_lenet.py [--frameworks torch tensorflow numpy]
+                                               [--parts accuracy overhead budget]
 
 Exits 1 when a bar is missed. A full run takes about 15 minutes on 2 cores.
 """
@@ -192,7 +193,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frameworks", nargs="+", choices=sorted(EPOCH_BARS), default=list(EPOCH_BARS))
     parser.add_argument("--out", help="folder for the CLI runs (default: a temporary folder)")
-    parser.add_argument("--skip-budget", action="store_true", help="leave out the 60-second torch run")
+    parser.add_argument("--parts", nargs="+", choices=("accuracy", "overhead", "budget"),
+                        default=["accuracy", "overhead", "budget"], help="which measurements to run")
     parser.add_argument("--overhead-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.overhead_child:
@@ -202,7 +204,7 @@ def main(argv=None):
     started, failed = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), False
 
     accuracy_rows = []
-    for framework in args.frameworks:
+    for framework in args.frameworks if "accuracy" in args.parts else ():
         epochs, bar = EPOCH_BARS[framework]
         result = run_cli(framework, out / f"{framework}-epochs", "--epochs", str(epochs))
         passed = result["test_accuracy"] >= bar
@@ -210,20 +212,22 @@ def main(argv=None):
         accuracy_rows.append((framework, epochs, result["train_seconds"], result["threads"],
                               f"**{result['test_accuracy']:.4f}**", bar, "yes" if passed else "NO"))
     overhead_rows = []
-    for framework in args.frameworks:
+    for framework in args.frameworks if "overhead" in args.parts else ():
         result = overhead(framework)
         passed = result["ratio"] >= OVERHEAD_BAR
         failed |= not passed
         rates = result["images_per_s"]
         overhead_rows.append((framework, result["threads"], f"{rates['package']:,.0f}", f"{rates['minimal']:,.0f}",
                               f"**{result['ratio']:.3f}**", OVERHEAD_BAR, "yes" if passed else "NO"))
-    budget = None if args.skip_budget or "torch" not in args.frameworks else \
+    budget = None if "budget" not in args.parts or "torch" not in args.frameworks else \
         run_cli("torch", out / "torch-60s", "--max-seconds", "60")
 
     print(f"\n{started}, {os.cpu_count()} CPUs: {cpu_model()}; runs in {out}\n")
-    table(("framework", "epochs", "trained s", "threads", "test acc", "bar", "pass"), accuracy_rows)
-    print()
-    table(("framework", "threads", "package img/s", "minimal img/s", "ratio", "bar", "pass"), overhead_rows)
+    if accuracy_rows:
+        table(("framework", "epochs", "trained s", "threads", "test acc", "bar", "pass"), accuracy_rows)
+        print()
+    if overhead_rows:
+        table(("framework", "threads", "package img/s", "minimal img/s", "ratio", "bar", "pass"), overhead_rows)
     if budget:
         print(f"\ninformation: torch in 60 s of training reached {budget['test_accuracy']:.4f} "
               f"({budget['epochs']} epochs, {budget['threads']} threads) on this {cpu_model()}")

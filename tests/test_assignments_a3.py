@@ -9,9 +9,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from course_copy import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
+
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
-from autograder.course import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
 from autograder.grade import grade_all  # noqa: E402
 
 ASSIGNMENT = "a3-lenet"

@@ -4,9 +4,9 @@ import csv
 import json
 
 import pytest
+from course_copy import generated_course, make_submission, solutions
 
 from autograder.__main__ import nbgrader
-from autograder.course import copy_course, make_submission, nbgrader_api, solutions
 from autograder.grade import grade_all
 from autograder.spec import load_spec
 
@@ -44,7 +44,7 @@ def referenced(course, assignment):
     """``{test cell grade_id: check names}`` written in the source notebook's hidden regions."""
     import nbformat
 
-    from autograder.nbgrader_plugin import is_autograded_test, referenced_checks
+    from autograder.nbgrader_plugins.preprocessors import is_autograded_test, referenced_checks
 
     nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells
@@ -54,11 +54,7 @@ def referenced(course, assignment):
 @pytest.fixture(scope="module")
 def course_api(tmp_path_factory):
     """One course copy with both assignments generated (creating a gradebook is slow)."""
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    api = nbgrader_api(course)
-    for assignment in WRONG:
-        assert api.generate_assignment(assignment)["success"]
-    return course, api
+    return generated_course(tmp_path_factory.mktemp("course"), *WRONG)
 
 
 @pytest.fixture(scope="module", params=list(WRONG))

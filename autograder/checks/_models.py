@@ -1,8 +1,9 @@
 """Case builders and the saved-model inspection shared by the PyTorch assignments (a3, a4).
 
 Trusted side only. The student's model class runs in the sandbox through the probes of
-``autograder/probes.py``; the same probes run here on the ``cnncourse`` reference, so
-both sides turn a model into numbers with one piece of code.
+``autograder/inside/probes.py``; the same probes run here on the ``cnncourse`` reference,
+so both sides turn a model into numbers with one piece of code. The submitted file is
+read by ``autograder/judge/saved_weights.py``.
 """
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import probes
-from ..spec import Case
-from ..untrusted import Refused
-from ._saved_weights import load_state_dict
+from autograder.inside import probes
+from autograder.judge.saved_weights import load_saved_weights
+from autograder.spec import Case
 
 
 def fixed_factory(model):
@@ -79,34 +79,6 @@ def held_out(name, fallback=None, n=None, seed=0):
         return data.images, data.labels
     pick = np.sort(np.random.default_rng(seed).choice(len(data.labels), n, replace=False))
     return data.images[pick], data.labels[pick]
-
-
-def load_saved_weights(path: Path, reference) -> str:
-    """Load a submitted ``state_dict`` file into ``reference``; '' or the reason it was refused.
-
-    Weights only (see ``_saved_weights``): nothing in the file is inflated before its zip
-    directory has been checked, and no code in it ever runs here. Tensors are matched to
-    the reference's ``state_dict()`` by position, as in the agreement check; reasons name
-    the student's tensors, never the reference's shapes or sizes.
-    """
-    name = path.name
-    if path.is_symlink() or not path.exists():
-        return f"{name} was not submitted: save torch.save(model.state_dict(), '{name}') next to the notebook"
-    expected = reference.state_dict()
-    budget = 2 * sum(t.numel() * t.element_size() for t in expected.values()) + 2**20
-    try:
-        state = load_state_dict(path, budget, len(expected))
-    except Refused as err:
-        return str(err)
-    if len(state) != len(expected):
-        return f"{name} has {len(state)} tensors, not as many as the model's state_dict()"
-    mapped = {}
-    for (key, want), (their_key, tensor) in zip(expected.items(), state.items()):
-        if tuple(tensor.shape) != tuple(want.shape):
-            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, not the shape in that position"
-        mapped[key] = tensor.to(want.dtype)
-    reference.load_state_dict(mapped)
-    return ""
 
 
 def accuracy(model, images, labels, batch_size=250) -> float:

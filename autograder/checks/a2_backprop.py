@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..methods import MethodRule
-from ..spec import AssignmentSpec, Case, Check
-from ._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.checks._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.judge.methods import MethodRule
+from autograder.spec import AssignmentSpec, Case, Check
 
 # The worked example printed in the notebook: one 3x3 input, one 2x2 kernel.
 HAND_X = np.array([[2, 0, 1], [1, 3, -1], [0, 2, 1]], float)
@@ -89,7 +89,7 @@ def batch_norm_backward(rng):
 
 def derived(target: str) -> MethodRule:
     """The notebook's backward passes are derived, not measured: the given
-    ``numerical_gradient`` is for the visible checks only (see autograder/methods.py)."""
+    ``numerical_gradient`` is for the visible checks only (see autograder/judge/methods.py)."""
     return MethodRule(target, "the assignment asks for the derived gradient, not a numerical one",
                       forbidden=frozenset({"numerical_gradient"}))
 

@@ -2,18 +2,18 @@
 
 The reference is ``cnncourse.torch.models.lenet5("modern")`` (28x28 input padded by 2,
 ReLU, max pooling, 61,706 parameters). The student's ``LeNet5`` class is inspected in
-the sandbox through ``autograder/probes.py``; the saved ``lenet5.pt`` is judged here,
+the sandbox through ``autograder/inside/probes.py``; the saved ``lenet5.pt`` is judged here,
 loaded weights-only into the reference architecture.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import probes
-from ..methods import MethodRule
-from ..spec import AssignmentSpec, Check, Limits
-from ._cases import values
-from ._models import fixed_factory, architecture_cases, forward_case, randomize, saved_model_check
+from autograder.checks._cases import values
+from autograder.checks._models import architecture_cases, fixed_factory, forward_case, randomize, saved_model_check
+from autograder.inside import probes
+from autograder.judge.methods import MethodRule
+from autograder.spec import AssignmentSpec, Check, Limits
 
 VARIANT = "modern"
 SAVED_MODEL = "lenet5.pt"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import probes
-from ..spec import AssignmentSpec, Check, Limits
-from ._cases import values
-from ._models import architecture_cases, fixed_factory, forward_case, randomize, saved_model_check
+from autograder.checks._cases import values
+from autograder.checks._models import architecture_cases, fixed_factory, forward_case, randomize, saved_model_check
+from autograder.inside import probes
+from autograder.spec import AssignmentSpec, Check, Limits
 
 SAVED_MODEL = "resnet18.pt"
 DATASET, FALLBACK = "cifar10", "fashion-mnist"

@@ -39,6 +39,18 @@ def nbgrader_api(course: Path):
     return NbGraderAPI(config=config)
 
 
+def generated_course(dest: Path, *assignments: str):
+    """``(course, api)``: a course copy at ``dest`` with ``assignments`` generated (gradebook
+    and release), as an instructor starts a term."""
+    course = copy_course(dest)
+    api = nbgrader_api(course)
+    for assignment in assignments:
+        result = api.generate_assignment(assignment)
+        if not result["success"]:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error')}")
+    return course, api
+
+
 def _grade_id(cell) -> str:
     return cell.metadata.get("nbgrader", {}).get("grade_id", "")
 

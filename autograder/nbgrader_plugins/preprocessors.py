@@ -22,8 +22,8 @@ from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .grade import cached_verdict, is_instructor_copy
-from .notebook import INSTRUCTOR_MARKER
+from autograder.grade import cached_verdict, is_instructor_copy
+from autograder.judge.notebook import INSTRUCTOR_MARKER
 
 CHECK_REFERENCE = re.compile(r"^\s*#\s*autograder-check:\s*([\w.-]+)\s*$", re.MULTILINE)
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)

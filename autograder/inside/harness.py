@@ -65,7 +65,7 @@ def _decode(value, in_dir):
 
 
 def _probes():
-    """``autograder/probes.py``, mounted next to this file (``-I`` keeps it off sys.path)."""
+    """``autograder/inside/probes.py``, mounted next to this file (``-I`` keeps it off sys.path)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("probes", os.path.join(os.path.dirname(__file__), "probes.py"))

@@ -30,9 +30,9 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Int
 
-from .notebook import instructor_content, read_notebook
-from .tree_copy import TreeLimits, copy_tree
-from .untrusted import Refused
+from autograder.judge.notebook import instructor_content, read_notebook
+from autograder.judge.tree_copy import TreeLimits, copy_tree
+from autograder.judge.untrusted import Refused
 
 
 def student_uid(student: str) -> int:
@@ -62,15 +62,21 @@ class SafeCollect(ExchangeCollect):
         except OSError as err:
             return f"cannot be read ({err.strerror})"
         if not stat.S_ISDIR(info.st_mode):
-            return "is not a folder (a link or a file)"
+            return "it is not a folder (a link or a file)"
         if owner is not None and info.st_uid != owner:
-            return f"is owned by uid {info.st_uid}, not by {student} (uid {owner})"
+            return f"the folder is owned by uid {info.st_uid}, not by {student} (uid {owner})"
         return ""
 
     def _path_to_record(self, path):
         record = super()._path_to_record(path)
         record["refusal"] = self._folder_refusal(path, record["username"])
+        if record["refusal"]:
+            self._log_refusal(record)
         return record
+
+    def _log_refusal(self, record: dict) -> None:
+        self.log.error("Refused submission %s: %s (nothing of it was collected)", record["filename"],
+                       record["refusal"])
 
     def _sort_by_timestamp(self, records):
         ordered = super()._sort_by_timestamp(records)
@@ -104,10 +110,11 @@ class SafeCollect(ExchangeCollect):
         try:
             kept = []
             for record in self.src_records:
-                reason = record["refusal"] or self._stage(record, staging)
-                if reason:
-                    self.log.error("Refused submission %s: %s (nothing of it was collected)",
-                                   record["filename"], reason)
+                if record["refusal"]:
+                    continue  # logged when it was listed
+                record["refusal"] = self._stage(record, staging)
+                if record["refusal"]:
+                    self._log_refusal(record)
                 else:
                     kept.append(record)
             self.src_records = kept
