@@ -44,7 +44,7 @@ def referenced(course, assignment):
     """``{test cell grade_id: check names}`` written in the source notebook's hidden regions."""
     import nbformat
 
-    from autograder.nbgrader_plugins.preprocessors import is_autograded_test, referenced_checks
+    from autograder.scoring import is_autograded_test, referenced_checks
 
     nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells
@@ -141,3 +141,19 @@ def test_instructor_notebook_passes_its_visible_tests(course_api, assignment):
     course, api = course_api
     notebook = course / "source" / assignment / f"{assignment}.ipynb"
     assert Validator(config=api.config).validate(str(notebook)) == {}
+
+
+def test_validate_prints_no_transport_warning(course_api):
+    """``nbgrader validate`` from the course folder, as a student or the instructor types it:
+    the kernel runs over local sockets (``c.KernelManager.transport``), so ipykernel's
+    "running over TCP without encryption" warning never appears."""
+    import subprocess
+    import sys
+
+    course, api = course_api
+    notebook = course / "release" / "a1-convolution" / "a1-convolution.ipynb"
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(notebook)], cwd=course,
+                         capture_output=True, text=True, timeout=300)
+    output = run.stdout + run.stderr
+    assert "Validating" in output and "NotImplementedError" in output  # it ran the released notebook's cells
+    assert "without encryption" not in output and "WARNING" not in output, output
