@@ -124,3 +124,17 @@ def grade_by_hand(course: Path, assignment: str, student: str, points: dict | No
                     given[grade.name] = grade.manual_score
         gb.db.commit()
     return given
+
+
+def exported_scores(course: Path, assignment: str) -> dict:
+    """``{student: (raw score, max score)}`` from nbgrader's own CLI export (an in-process
+    gradebook read can see stale rows)."""
+    import csv
+
+    from autograder.__main__ import nbgrader
+
+    if nbgrader(Path(course), "export", f"--assignment=['{assignment}']", "--to=grades.csv") != 0:
+        raise RuntimeError("nbgrader export failed")
+    with open(Path(course) / "grades.csv") as f:
+        return {row["student_id"]: (float(row["raw_score"]), float(row["max_score"])) for row in csv.DictReader(f)
+                if row["assignment"] == assignment}

@@ -45,6 +45,17 @@ def offline_chromium():
         driver.quit()
 
 
+def forget(driver) -> None:
+    """Drop what the logs hold so far (a new page's checks start clean)."""
+    driver.get_log("performance")
+    driver.get_log("browser")
+
+
+def severe_messages(driver) -> list:
+    """Console errors since the last call (failed loads, script errors)."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
 def requested_urls(driver) -> list:
     """Every URL the page asked for since the last call (Chromium's performance log)."""
     urls = []

@@ -7,7 +7,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from course_copy import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
+from course_copy import (  # noqa: E402
+    copy_course,
+    exported_scores,
+    grade_by_hand,
+    make_submission,
+    nbgrader_api,
+    run_solution_notebook,
+    solutions,
+)
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a4_resnet  # noqa: E402
@@ -92,6 +100,14 @@ def test_scores(graded):
     course, api, verdicts, scores = graded
     assert scores == {"solution": FULL, "blank": 0, "partial": FULL - 2 - 3, "visible_only": FULL - 4,
                       "whole_module": FULL - 3}
+
+
+def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
+    course, api, verdicts, scores = graded
+    given = grade_by_hand(course, ASSIGNMENT, "solution")
+    assert sorted(given) == ["question_shortcut"]
+    raw, maximum = exported_scores(course, ASSIGNMENT)["solution"]
+    assert raw == maximum == FULL + sum(given.values())
 
 
 def test_reasons_and_feedback(graded):

@@ -4,7 +4,7 @@ import csv
 import json
 
 import pytest
-from course_copy import generated_course, make_submission, solutions
+from course_copy import exported_scores, generated_course, grade_by_hand, make_submission, solutions
 
 from autograder.__main__ import nbgrader
 from autograder.grade import grade_all
@@ -96,6 +96,16 @@ def test_scores_feedback_and_export(graded):
     html = (course / "feedback" / "partial" / assignment / f"{assignment}.html").read_text()
     assert "CheckFailed" in html and "hidden input 1" in html
     assert "BEGIN HIDDEN TESTS" not in html and "autograder-check" not in html
+
+
+def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
+    """The solution submission carries the model answers; a grader who compares them with
+    the model answers gives full credit, and the total is the assignment's maximum."""
+    assignment, course, api, verdicts = graded
+    given = grade_by_hand(course, assignment, "solution")
+    assert given and all(points > 0 for points in given.values())
+    raw, maximum = exported_scores(course, assignment)["solution"]
+    assert raw == maximum == sum(points(api, assignment).values()) + sum(given.values())
 
 
 def test_verdicts_do_not_carry_expected_values(graded):
