@@ -4,7 +4,7 @@ Flow for one notebook: read the submitted JSON here (never executed here), write
 code cells and the hidden inputs to a job folder, run ``harness.py`` in the sandbox,
 then judge every case in this process. Verdicts are cached under
 ``<course>/.autograder/verdicts/<assignment>/<student>/<notebook>.json`` keyed by the
-notebook's SHA-256, where ``nbgrader autograde`` (see ``nbgrader_plugin``) picks them up.
+notebook's SHA-256, where ``nbgrader autograde`` (see ``nbgrader_plugins/preprocessors.py``) picks them up.
 
 One submission never stops the others: whatever goes wrong while grading it (a refused
 file, a crash of the grader's own code on a hostile input) becomes that submission's
@@ -18,18 +18,18 @@ import logging
 import secrets
 import tempfile
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .judge import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
-from .notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
-from .sandbox import Sandbox
-from .spec import AssignmentSpec, Limits, load_spec
-from .tree_copy import TreeLimits, copy_tree
-from .untrusted import Refused, read_regular
+from autograder.judge.notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
+from autograder.judge.results import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
+from autograder.judge.tree_copy import TreeLimits, copy_tree
+from autograder.judge.untrusted import Refused, read_regular
+from autograder.sandbox.run import Sandbox
+from autograder.spec import AssignmentSpec, Limits, load_spec
 
 CACHE_DIR = ".autograder/verdicts"
 SUBMISSION_LIMITS = TreeLimits(max_bytes=50 * 2**20, max_entries=1000, max_depth=16)
@@ -208,16 +208,32 @@ def is_instructor_copy(verdict: dict) -> bool:
     return bool(verdict.get("instructor_content")) or INSTRUCTOR_CONTENT in verdict.get("stopped", "")
 
 
-def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None) -> dict:
-    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``."""
+def submitted_students(course: Path, assignment: str) -> list:
+    """Students with a folder ``submitted/<student>/<assignment>/``, sorted."""
+    return sorted(p.parent.name for p in (Path(course) / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None,
+              on_done=None) -> dict:
+    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``.
+
+    ``on_done(student, results)`` is called in this thread as each submission finishes
+    (a progress bar), in the order they finish.
+    """
     course = Path(course)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     spec = load_spec(assignment)
     Sandbox(spec.limits, spec.packages, spec.gpu)  # no cgroup, no bwrap: say so before any work
-    submitted = course / "submitted"
     if students is None:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+        students = submitted_students(course, assignment)
     hidden = HiddenCases.generate(spec, seed)
+    results = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(zip(students, pool.map(lambda s: grade_student(course, spec, hidden, s), students)))
+        futures = {pool.submit(grade_student, course, spec, hidden, s): s for s in students}
+        for future in as_completed(futures):
+            student = futures[future]
+            results[student] = future.result()
+            if on_done is not None:
+                on_done(student, results[student])
+    return {student: results[student] for student in students}

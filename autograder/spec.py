@@ -23,7 +23,7 @@ class Case:
     inputs are the same on every run (a probe of the model's architecture): like a
     variable, its answer is fixed, so reasons give neither error sizes nor its shape. ``expected`` is one array or a
     tuple of arrays (a function returning several results). ``probe`` names a function
-    of ``autograder/probes.py`` that the harness calls as ``probe(target, *args)`` instead
+    of ``autograder/inside/probes.py`` that the harness calls as ``probe(target, *args)`` instead
     of calling the target itself (to turn a student's model class into plain numbers).
     """
 
@@ -54,14 +54,16 @@ class Check:
     ``inspect(submission_folder, seed)``, when given, also judges plain files the student
     submitted (a saved ``state_dict``) in the grader's process and returns a reason ('' =
     passed); it must never execute or unpickle code from them. ``method(code_cells)``,
-    when given, judges *how* the answer is written (see ``methods.py``): it reads the
+    when given, judges *how* the answer is written (see ``autograder/judge/methods.py``): it reads the
     notebook's code as text, never runs it, and returns a reason ('' = passed).
+    ``files`` names the submitted files ``inspect`` reads (the notebook must name them).
     """
 
     name: str
     make_cases: Callable[[np.random.Generator], list]
     inspect: Callable[[Any, int], str] | None = None
     method: Callable[[list], str] | None = None
+    files: tuple = ()
 
 
 @dataclass(frozen=True)

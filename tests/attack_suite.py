@@ -10,7 +10,7 @@ import socket
 import threading
 from pathlib import Path
 
-from autograder.course import make_submission
+from course_copy import make_submission
 
 ATTACKS = Path(__file__).parent / "attacks"
 LEFTOVER_MARKERS = ("/grader/harness.py", "3600.4242", "marker-background-editor")

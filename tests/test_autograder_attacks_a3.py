@@ -16,10 +16,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import autograder.__main__  # noqa: E402
 from attack_suite import ATTACKS, load_attack, submit_attack  # noqa: E402
+from course_copy import generated_course, make_submission, solutions  # noqa: E402
+
+import autograder.__main__  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
-from autograder.course import generated_course, make_submission, solutions  # noqa: E402
 from autograder.grade import cache_path  # noqa: E402
 
 ASSIGNMENT = "a3-lenet"

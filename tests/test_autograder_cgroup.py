@@ -1,7 +1,7 @@
 """Finding where sandbox cgroups go, from /proc's own text, on cgroup v1 and v2 layouts."""
 import pytest
 
-from autograder import cgroup
+from autograder.sandbox import cgroup
 
 V1_MOUNTS = """31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 35 31 0:32 / {root}/memory rw,relatime - cgroup cgroup rw,memory

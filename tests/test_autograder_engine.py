@@ -5,15 +5,17 @@ import os
 import numpy as np
 import pytest
 
-from autograder.channel import Frames
 from autograder.grade import copy_submission, grade_all
-from autograder.judge import compare, judge_case, read_statuses
-from autograder.nbgrader_plugin import HIDDEN_REGION, cell_outputs, referenced_checks
-from autograder.notebook import parse_notebook
-from autograder.sandbox import RunResult, site_packages_view
+from autograder.judge.notebook import parse_notebook
+from autograder.judge.results import compare, judge_case, read_statuses
+from autograder.judge.tree_copy import TreeLimits
+from autograder.judge.untrusted import Refused
+from autograder.nbgrader_plugins.preprocessors import HIDDEN_REGION, cell_outputs
+from autograder.sandbox.channel import Frames
+from autograder.sandbox.run import RunResult
+from autograder.sandbox.view import site_packages_view
+from autograder.scoring import referenced_checks
 from autograder.spec import Case, Limits, load_spec
-from autograder.tree_copy import TreeLimits
-from autograder.untrusted import Refused
 
 
 def _frames(*frames):

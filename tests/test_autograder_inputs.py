@@ -6,9 +6,10 @@ import os
 import numpy as np
 import pytest
 
-from autograder import npy, seccomp
-from autograder.tree_copy import copy_tree
-from autograder.untrusted import Refused, read_regular
+from autograder.judge import npy
+from autograder.judge.tree_copy import copy_tree
+from autograder.judge.untrusted import Refused, read_regular
+from autograder.sandbox import seccomp
 
 
 def npy_bytes(header: str, data: bytes = b"") -> bytes:
@@ -70,7 +71,7 @@ def test_copy_refuses_trees_nested_too_deep(tmp_path):
     for _ in range(5):
         deep = deep / "d"
     deep.mkdir(parents=True)
-    from autograder.tree_copy import TreeLimits
+    from autograder.judge.tree_copy import TreeLimits
 
     with pytest.raises(Refused, match="nested more than 3 deep"):
         copy_tree(tmp_path / "src", tmp_path / "copy", TreeLimits(max_depth=3))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox as sandbox_module
-from autograder.sandbox import Sandbox, cgroup_base
+from autograder.sandbox import run as sandbox_module
+from autograder.sandbox.run import Sandbox, cgroup_base
+from autograder.sandbox.uids import leased_uid
 from autograder.spec import Limits
-from autograder.uids import leased_uid
 
 LIMITS = Limits(wall_seconds=30, tmp_size=8 * 2**20)
 LOOK_AROUND = r"""

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..spec import Case
+from autograder.spec import Case
 
 
 def random_conv(rng: np.random.Generator, n, c_in, c_out, size, k, stride, padding, bias=True):

@@ -1,8 +1,9 @@
 """Case builders and the saved-model inspection shared by the PyTorch assignments (a3, a4).
 
 Trusted side only. The student's model class runs in the sandbox through the probes of
-``autograder/probes.py``; the same probes run here on the ``cnncourse`` reference, so
-both sides turn a model into numbers with one piece of code.
+``autograder/inside/probes.py``; the same probes run here on the ``cnncourse`` reference,
+so both sides turn a model into numbers with one piece of code. The submitted file is
+read by ``autograder/judge/saved_weights.py``.
 """
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import probes
-from ..spec import Case
-from ..untrusted import Refused
-from ._saved_weights import load_state_dict
+from autograder.inside import probes
+from autograder.judge.saved_weights import load_saved_weights
+from autograder.spec import Case
 
 
 def fixed_factory(model):
@@ -66,47 +66,24 @@ def forward_case(target, reference, init_args, x, label):
 
 
 @functools.lru_cache(maxsize=4)
-def _held_out(name, fallback):
-    from cnncourse.data import load_dataset
+def _test_split(name, rgb32):
+    """The test split of dataset ``name`` (never a fallback: the pass mark is for this
+    data), padded to 32x32x3 when ``rgb32`` (Fashion-MNIST in CIFAR's shape)."""
+    from cnncourse.data import load_dataset, pad_to_rgb32
 
-    return load_dataset(name, "test", fallback=fallback)
+    data = load_dataset(name, "test")
+    if rgb32:
+        data.images = pad_to_rgb32(data.images)
+    return data
 
 
-def held_out(name, fallback=None, n=None, seed=0):
+def held_out(name, n=None, seed=0, rgb32=False):
     """Test-split ``(images, labels)`` of a dataset, all of it or ``n`` drawn by ``seed``."""
-    data = _held_out(name, fallback)
+    data = _test_split(name, rgb32)
     if n is None or n >= len(data.labels):
         return data.images, data.labels
     pick = np.sort(np.random.default_rng(seed).choice(len(data.labels), n, replace=False))
     return data.images[pick], data.labels[pick]
-
-
-def load_saved_weights(path: Path, reference) -> str:
-    """Load a submitted ``state_dict`` file into ``reference``; '' or the reason it was refused.
-
-    Weights only (see ``_saved_weights``): nothing in the file is inflated before its zip
-    directory has been checked, and no code in it ever runs here. Tensors are matched to
-    the reference's ``state_dict()`` by position, as in the agreement check; reasons name
-    the student's tensors, never the reference's shapes or sizes.
-    """
-    name = path.name
-    if path.is_symlink() or not path.exists():
-        return f"{name} was not submitted: save torch.save(model.state_dict(), '{name}') next to the notebook"
-    expected = reference.state_dict()
-    budget = 2 * sum(t.numel() * t.element_size() for t in expected.values()) + 2**20
-    try:
-        state = load_state_dict(path, budget, len(expected))
-    except Refused as err:
-        return str(err)
-    if len(state) != len(expected):
-        return f"{name} has {len(state)} tensors, not as many as the model's state_dict()"
-    mapped = {}
-    for (key, want), (their_key, tensor) in zip(expected.items(), state.items()):
-        if tuple(tensor.shape) != tuple(want.shape):
-            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, not the shape in that position"
-        mapped[key] = tensor.to(want.dtype)
-    reference.load_state_dict(mapped)
-    return ""
 
 
 def accuracy(model, images, labels, batch_size=250) -> float:
@@ -124,11 +101,13 @@ def accuracy(model, images, labels, batch_size=250) -> float:
     return correct / len(labels)
 
 
-def saved_model_check(filename, build_reference, threshold_for, dataset, fallback=None, n=None):
-    """An ``inspect`` function: accuracy of the submitted ``filename`` in the reference architecture.
+def saved_model_check(filename, build_reference, threshold, dataset, n=None, rgb32=False):
+    """An ``inspect`` function: accuracy of the submitted ``filename`` in the reference architecture
+    on held-out images of ``dataset``; ``threshold`` is the pass mark.
 
-    ``threshold_for(dataset_name)`` gives the pass mark for the data actually found here
-    (a fallback dataset may need another mark than the real one).
+    The dataset is the assignment's, named in its notebook, and the same on every machine:
+    a pass mark that depended on which data a grading machine happens to have would fail
+    students who trained on the other one.
     """
 
     def inspect(folder: Path, seed: int) -> str:
@@ -136,11 +115,10 @@ def saved_model_check(filename, build_reference, threshold_for, dataset, fallbac
         problem = load_saved_weights(Path(folder) / filename, model)
         if problem:
             return problem
-        images, labels = held_out(dataset, fallback, n, seed)
-        name = _held_out(dataset, fallback).name
-        score, needed = accuracy(model, images, labels), threshold_for(name)
-        if score >= needed:
+        images, labels = held_out(dataset, n, seed, rgb32)
+        score = accuracy(model, images, labels)
+        if score >= threshold:
             return ""
-        return f"{filename}: accuracy {score:.3f} on {len(labels)} held-out {name} images, needs {needed:.2f}"
+        return f"{filename}: accuracy {score:.3f} on {len(labels)} held-out {dataset} images, needs {threshold:.2f}"
 
     return inspect

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..methods import MethodRule
-from ..spec import AssignmentSpec, Case, Check
-from ._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.checks._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.judge.methods import MethodRule
+from autograder.spec import AssignmentSpec, Case, Check
 
 # The exercise data printed in the notebook (a cross on a 5x5 grid, three 3x3 filters).
 CROSS = np.array([[0, 1, 0, 0, 0], [0, 1, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 0], [0, 1, 0, 0, 0]], float)
@@ -94,7 +94,7 @@ def im2col(rng):
     return labelled(cases)
 
 
-# What sections 4 and 5 prescribe, checked on the code (see autograder/methods.py and the notebook)
+# What sections 4 and 5 prescribe, checked on the code (see autograder/judge/methods.py and the notebook)
 SHORTCUTS = frozenset({"sliding_window_view", "as_strided", "convolve", "correlate", "fft", "rfft", "fft2",
                        "rfft2", "fftn", "rfftn"})
 LOOPS_RULE = MethodRule("conv2d_loops", "the assignment asks for a loop over output positions",

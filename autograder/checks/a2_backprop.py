@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..methods import MethodRule
-from ..spec import AssignmentSpec, Case, Check
-from ._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.checks._cases import CONV_SETTINGS, labelled, random_conv, values
+from autograder.judge.methods import MethodRule
+from autograder.spec import AssignmentSpec, Case, Check
 
 # The worked example printed in the notebook: one 3x3 input, one 2x2 kernel.
 HAND_X = np.array([[2, 0, 1], [1, 3, -1], [0, 2, 1]], float)
@@ -56,23 +56,32 @@ def dilate(rng):
     return labelled(cases)
 
 
-def _pool_cases(target, reference, rng):
+def _pool_cases(target, reference, rng, inputs):
     from cnncourse.numpy import functional as F
     forward, backward = getattr(F, reference), getattr(F, reference + "_backward")
     cases = []
-    for n, c, size, k, s in POOL_SETTINGS:
-        x = rng.standard_normal((n, c, size, size))
+    for (n, c, size, k, s), x in zip(POOL_SETTINGS, inputs):
         grad = rng.standard_normal(forward(x, k, s).shape)
         cases.append(Case(target, backward(grad, x, k, s), args=(grad, x, k, s)))
     return labelled(cases)
 
 
+def _random_inputs(rng, settings=POOL_SETTINGS):
+    return [rng.standard_normal((n, c, size, size)) for n, c, size, _, _ in settings]
+
+
 def max_pool2d_backward(rng):
-    return _pool_cases("max_pool2d_backward", "max_pool2d", rng)
+    """Random inputs, then the same settings on small integers, where windows tie for the
+    maximum: the first maximum in row-major order takes the gradient (PyTorch's rule, the
+    notebook's and chapter 5's)."""
+    ties = [rng.integers(0, 3, (n, c, size, size)).astype(float) for n, c, size, _, _ in POOL_SETTINGS]
+    cases = _pool_cases("max_pool2d_backward", "max_pool2d", rng, _random_inputs(rng))
+    tied = _pool_cases("max_pool2d_backward", "max_pool2d", rng, ties)
+    return labelled(cases + tied)
 
 
 def avg_pool2d_backward(rng):
-    return _pool_cases("avg_pool2d_backward", "avg_pool2d", rng)
+    return _pool_cases("avg_pool2d_backward", "avg_pool2d", rng, _random_inputs(rng))
 
 
 def batch_norm_backward(rng):
@@ -89,7 +98,7 @@ def batch_norm_backward(rng):
 
 def derived(target: str) -> MethodRule:
     """The notebook's backward passes are derived, not measured: the given
-    ``numerical_gradient`` is for the visible checks only (see autograder/methods.py)."""
+    ``numerical_gradient`` is for the visible checks only (see autograder/judge/methods.py)."""
     return MethodRule(target, "the assignment asks for the derived gradient, not a numerical one",
                       forbidden=frozenset({"numerical_gradient"}))
 

@@ -2,21 +2,22 @@
 
 The reference is ``cnncourse.torch.models.lenet5("modern")`` (28x28 input padded by 2,
 ReLU, max pooling, 61,706 parameters). The student's ``LeNet5`` class is inspected in
-the sandbox through ``autograder/probes.py``; the saved ``lenet5.pt`` is judged here,
+the sandbox through ``autograder/inside/probes.py``; the saved ``lenet5.pt`` is judged here,
 loaded weights-only into the reference architecture.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import probes
-from ..methods import MethodRule
-from ..spec import AssignmentSpec, Check, Limits
-from ._cases import values
-from ._models import fixed_factory, architecture_cases, forward_case, randomize, saved_model_check
+from autograder.checks._cases import values
+from autograder.checks._models import architecture_cases, fixed_factory, forward_case, randomize, saved_model_check
+from autograder.inside import probes
+from autograder.judge.methods import MethodRule
+from autograder.spec import AssignmentSpec, Check, Limits
 
 VARIANT = "modern"
 SAVED_MODEL = "lenet5.pt"
+DATASET = "fashion-mnist"
 ACCURACY_THRESHOLD = 0.85  # Fashion-MNIST test split; about two epochs of Adam on a CPU
 
 
@@ -61,8 +62,8 @@ SPEC = AssignmentSpec(
         Check("architecture", architecture),
         Check("parameter_counts", parameter_counts, method=from_formulas),
         Check("reference_agreement", reference_agreement),
-        Check("saved_model_accuracy", lambda rng: [],
-              inspect=saved_model_check(SAVED_MODEL, reference, lambda name: ACCURACY_THRESHOLD, "fashion-mnist")),
+        Check("saved_model_accuracy", lambda rng: [], files=(SAVED_MODEL,),
+              inspect=saved_model_check(SAVED_MODEL, reference, ACCURACY_THRESHOLD, DATASET)),
     ),
     packages=("numpy", "matplotlib", "ipython", "torch"),
     # importing torch reserves a few GiB of address space before any work is done

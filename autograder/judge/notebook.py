@@ -5,7 +5,7 @@ The file is read once, without following links, and hashed and parsed from the s
 bytes. A malformed notebook (invalid or too deeply nested JSON, a cell whose source is
 not text) is refused with a reason instead of raising somewhere later. A notebook that
 holds the instructor's solution or hidden-test markers is the source notebook (a link
-collected as a file, a copied file): it is refused, and ``nbgrader_plugin`` blanks its
+collected as a file, a copied file): it is refused, and ``nbgrader_plugins/preprocessors.py`` blanks its
 answer cells so that neither the autograded copy nor the feedback shows them.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .untrusted import Refused, parse_json, read_regular
+from autograder.judge.untrusted import Refused, parse_json, read_regular
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 # nbgrader's delimiters in the instructor's source; the released notebook has none of them

@@ -1,12 +1,8 @@
 """Run one command on untrusted files inside a bubblewrap sandbox with kernel-enforced bounds.
 
-What the sandbox sees (``Sandbox.bwrap_args``): ``/usr`` with every other Python
-installation's packages hidden, the base Python, a *view* of site-packages holding only
-the allowed distributions, the harness and probes, the grader's inputs and a copy of the
-student's folder (both read-only). It can write only to size-capped tmpfs mounts
-(``/tmp``, ``/submission``, ``/dev/shm``), which vanish with it. No network, its own
-PID, IPC and UTS namespaces, no file on the grading machine's disk to write to: results
-leave through a pipe (``channel.py``), printed output through another.
+What the sandbox sees is ``view.py``'s. No network, its own PID, IPC and UTS
+namespaces, no file on the grading machine's disk to write to: results leave through a
+pipe (``channel.py``), printed output through another.
 
 Bounds: a memory + pids cgroup per run (``cgroup.py``: charges tmpfs and ``memfd`` too),
 ``prlimit`` (address space, CPU seconds, file size, processes, open files), a seccomp
@@ -20,32 +16,19 @@ import functools
 import os
 import signal
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
-
-from . import seccomp
-from .cgroup import SandboxCgroup, find_cgroup_base
-from .channel import Frames, Tail, drain
-from .spec import Limits
-from .uids import leased_uid
+from autograder.sandbox import seccomp
+from autograder.sandbox.cgroup import SandboxCgroup, find_cgroup_base
+from autograder.sandbox.channel import Frames, Tail, drain
+from autograder.sandbox.uids import leased_uid
+from autograder.sandbox.view import SandboxView
+from autograder.spec import Limits
 
 BWRAP = "/usr/bin/bwrap"
-SANDBOX_VENV = "/sandbox/venv"
-SUBMISSION_DIR = "/submission"  # a capped tmpfs; the harness copies the student's files in
-SUBMISSION_COPY = "/grader/submission"  # the grader's copy of the student's folder, read-only
-GRADER_IN = "/grader/in"
-HARNESS = Path(__file__).with_name("harness.py")
-PROBES = Path(__file__).with_name("probes.py")  # helpers the harness may call on model classes
-# Other Python installations under /usr: `sys.path.append` would reach their packages
-HIDDEN_UNDER_USR = ("lib/python3*/dist-packages", "lib/python3*/site-packages", "local/lib/python3*/*-packages",
-                    "share/python-wheels")
 LOG_TAIL = 2000  # bytes of printed output kept for the instructor
 ALLOW_NO_CGROUP = "AUTOGRADER_ALLOW_NO_CGROUP"
 NO_CGROUP = (f"grading needs a memory cgroup (cgroup v2 with the memory and pids controllers, or v1 memory "
@@ -54,56 +37,9 @@ NO_CGROUP = (f"grading needs a memory cgroup (cgroup v2 with the memory and pids
              f"described in autograder/README.md")
 
 
-def _dependencies(dist: metadata.Distribution) -> list:
-    """Names of the distributions ``dist`` needs on this platform (extras skipped)."""
-    names = []
-    for text in dist.requires or []:
-        req = Requirement(text)
-        if req.marker is None or req.marker.evaluate({"extra": ""}):
-            names.append(req.name)
-    return names
-
-
-@functools.lru_cache(maxsize=None)
-def site_packages_view(packages: tuple) -> tuple:
-    """``(name, host_path)`` of every top-level entry the allowed distributions install.
-
-    The closure over dependencies is taken from the installed metadata, so the view
-    follows the environment without a hand-kept list. ``.pth`` files and
-    ``__pycache__`` are left out: nothing outside the allowed set can be imported.
-    """
-    seen, todo, entries = set(), list(packages), {}
-    while todo:
-        name = todo.pop()
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            raise ValueError(f"allowed package {name!r} is not installed in the grader's environment") from None
-        key = dist.metadata["Name"].lower().replace("_", "-")
-        if key in seen:
-            continue
-        seen.add(key)
-        root = Path(dist.locate_file(""))
-        for file in dist.files or []:
-            top = file.parts[0]
-            if top == ".." or top == "__pycache__" or top.endswith(".pth"):
-                continue
-            entries[top] = str(root / top)
-        todo.extend(_dependencies(dist))
-    return tuple(sorted(entries.items()))
-
-
 @functools.lru_cache(maxsize=1)
 def cgroup_base():
     return find_cgroup_base()
-
-
-def _parents(path: str) -> list:
-    """``--dir`` for each missing ancestor of ``path``, world-readable (bwrap's default is 0700)."""
-    args = []
-    for parent in reversed(Path(path).parents[:-1]):
-        args += ["--perms", "0755", "--dir", str(parent)]
-    return args
 
 
 def _runs_as_root() -> bool:
@@ -157,92 +93,10 @@ class Sandbox:
         if not Path(BWRAP).exists():
             raise FileNotFoundError(f"bubblewrap is required for grading: {BWRAP} not found (apt-get install bubblewrap)")
         self.limits = limits
-        self.packages = tuple(packages)
-        self.gpu = gpu
+        self.view = SandboxView(limits, packages, gpu)
         self.cgroups = cgroup_base()
         if self.cgroups is None and os.environ.get(ALLOW_NO_CGROUP) != "1":
             raise RuntimeError(NO_CGROUP)
-
-    # -- what the sandbox sees -----------------------------------------------------
-    def _system(self, empty: Path) -> list:
-        args = ["--ro-bind", "/usr", "/usr"]
-        for pattern in HIDDEN_UNDER_USR:
-            for hidden in sorted(Path("/usr").glob(pattern)):
-                if hidden.is_dir() and not str(Path(sys.base_prefix)).startswith(str(hidden)):
-                    args += ["--ro-bind", str(empty), str(hidden)]
-        for top in ("lib", "lib64", "bin", "sbin"):
-            path = Path("/") / top
-            if path.is_symlink():
-                args += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                args += ["--ro-bind", str(path), str(path)]
-        size = str(self.limits.tmp_size)
-        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
-                 "--remount-ro", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
-        if self.gpu:
-            for dev in sorted(Path("/dev").glob("nvidia*")):
-                args += ["--dev-bind", str(dev), str(dev)]
-        return args
-
-    def _python(self, job: Path, empty: Path) -> list:
-        """The base interpreter plus a venv whose site-packages is the allowed view."""
-        base = sys.base_prefix
-        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        real_python = os.path.realpath(sys.executable)
-        (job / "pyvenv.cfg").write_text(
-            f"home = {os.path.dirname(real_python)}\ninclude-system-site-packages = false\n")
-        site = f"{SANDBOX_VENV}/lib/{version}/site-packages"
-        args = _parents(base) + ["--ro-bind", base, base]
-        base_site = sysconfig.get_paths(vars={"base": base, "platbase": base})["purelib"]
-        if Path(base_site).is_dir():  # the base interpreter's own packages stay hidden
-            args += ["--ro-bind", str(empty), base_site]
-        if not real_python.startswith(base + os.sep):
-            args += ["--ro-bind", real_python, real_python]
-        args += _parents(f"{SANDBOX_VENV}/bin/python") + ["--symlink", real_python, f"{SANDBOX_VENV}/bin/python",
-                 "--ro-bind", str(job / "pyvenv.cfg"), f"{SANDBOX_VENV}/pyvenv.cfg", "--tmpfs", site]
-        for name, host_path in site_packages_view(self.packages):
-            args += ["--ro-bind", host_path, f"{site}/{name}"]
-        return args + ["--remount-ro", site]
-
-    def _files(self, job: Path) -> list:
-        """Grader files, the grader's inputs and the student's copy, all read-only."""
-        return _parents(GRADER_IN) + [
-            "--ro-bind", str(HARNESS), "/grader/harness.py", "--ro-bind", str(PROBES), "/grader/probes.py",
-            "--ro-bind", str(job / "in"), GRADER_IN, "--ro-bind", str(job / "work"), SUBMISSION_COPY,
-            "--perms", "0777", "--size", str(self.limits.tmp_size), "--tmpfs", SUBMISSION_DIR,
-            "--chdir", SUBMISSION_DIR]
-
-    def _environment(self) -> list:
-        env = {
-            "PATH": f"{SANDBOX_VENV}/bin:/usr/bin:/bin",
-            "HOME": "/tmp", "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
-            "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-            # notebooks skip their long training cells: the saved model file is graded
-            "CNNCOURSE_GRADING": "1",
-            # one BLAS thread: parallel submissions already fill the cores, and each
-            # extra thread reserves address space against the memory limit
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        }
-        args = ["--clearenv"]
-        for key, value in env.items():
-            args += ["--setenv", key, value]
-        return args
-
-    def bwrap_args(self, job: Path, uid: int | None, seccomp_fd: int) -> tuple:
-        """bubblewrap's options (passed through ``--args FD``: they name host paths that the
-        sandbox would otherwise read in ``/proc/1/cmdline``), and the uid switch before the command."""
-        empty = job / "empty"
-        empty.mkdir(mode=0o555, exist_ok=True)
-        if uid is not None:
-            namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-                          "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-        else:
-            namespaces, drop = ["--unshare-all", "--unshare-user"], []
-        return (["--die-with-parent", "--new-session"] + namespaces + self._system(empty)
-                + self._python(job, empty) + self._files(job) + ["--remount-ro", "/"] + self._environment()
-                + ["--seccomp", str(seccomp_fd)]), drop
 
     def _prefix(self, cgroup: SandboxCgroup | None) -> list:
         """Join the run's cgroup (a root shell that then becomes prlimit), then the rlimits."""
@@ -274,7 +128,7 @@ class Sandbox:
             log_r, log_w = os.pipe()
             fds.append(results_w)
             argv = [a.replace("{results_fd}", str(results_w)) for a in argv]
-            options, drop = self.bwrap_args(job, uid, seccomp_fd)
+            options, drop = self.view.options(job, uid, seccomp_fd)
             args_fd = _args_file(options)
             fds.append(args_fd)
             readers = [drain(results_r, frames), drain(log_r, log)]

@@ -16,7 +16,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from ..untrusted import Refused, open_regular
+from autograder.judge.untrusted import Refused, open_regular
 
 EXTRA_ENTRIES = 16  # data.pkl, version, byteorder, ... besides one entry per tensor
 
@@ -64,3 +64,31 @@ def load_state_dict(path: Path, max_bytes: int, max_tensors: int) -> dict:
         if tensor.layout != torch.strided or tensor.is_quantized or tensor.is_meta or tensor.is_complex():
             raise Refused(f"{name} refused: tensor {str(key)[:60]} is not a plain dense tensor")
     return state
+
+
+def load_saved_weights(path: Path, reference) -> str:
+    """Load a submitted ``state_dict`` file into ``reference``; '' or the reason it was refused.
+
+    Weights only (``load_state_dict`` above): nothing in the file is inflated before its zip
+    directory has been checked, and no code in it ever runs here. Tensors are matched to
+    the reference's ``state_dict()`` by position, as in the agreement check; reasons name
+    the student's tensors, never the reference's shapes or sizes.
+    """
+    name = path.name
+    if path.is_symlink() or not path.exists():
+        return f"{name} was not submitted: save torch.save(model.state_dict(), '{name}') next to the notebook"
+    expected = reference.state_dict()
+    budget = 2 * sum(t.numel() * t.element_size() for t in expected.values()) + 2**20
+    try:
+        state = load_state_dict(path, budget, len(expected))
+    except Refused as err:
+        return str(err)
+    if len(state) != len(expected):
+        return f"{name} has {len(state)} tensors, not as many as the model's state_dict()"
+    mapped = {}
+    for (key, want), (their_key, tensor) in zip(expected.items(), state.items()):
+        if tuple(tensor.shape) != tuple(want.shape):
+            return f"{name}: tensor {their_key!s:.60} has shape {tuple(tensor.shape)}, not the shape in that position"
+        mapped[key] = tensor.to(want.dtype)
+    reference.load_state_dict(mapped)
+    return ""

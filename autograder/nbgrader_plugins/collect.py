@@ -30,9 +30,9 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Int
 
-from .notebook import instructor_content, read_notebook
-from .tree_copy import TreeLimits, copy_tree
-from .untrusted import Refused
+from autograder.judge.notebook import instructor_content, read_notebook
+from autograder.judge.tree_copy import TreeLimits, copy_tree
+from autograder.judge.untrusted import Refused
 
 
 def student_uid(student: str) -> int:

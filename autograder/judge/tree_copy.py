@@ -1,7 +1,7 @@
 """Copy a student's folder without following anything the student could have planted.
 
 Used where a submission crosses into the instructor's world: nbgrader's collect (from the
-shared exchange into ``submitted/``, see ``exchange.py``) and the grader's working copy
+shared exchange into ``submitted/``, see ``nbgrader_plugins/collect.py``) and the grader's working copy
 of a submission. The copy *is* the check, so it cannot be raced: every entry is opened
 relative to its already-open parent (``dir_fd``) with ``O_NOFOLLOW``, and what was opened
 is checked with ``fstat`` — a symbolic link, FIFO, socket or device, an entry owned by
@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .untrusted import Refused
+from autograder.judge.untrusted import Refused
 
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import npy
-from .channel import Frames
-from .spec import Case
-from .untrusted import Refused, parse_json
+from autograder.judge import npy
+from autograder.judge.untrusted import Refused, parse_json
+from autograder.sandbox.channel import Frames
+from autograder.spec import Case
 
 MAX_RESULTS_BYTES = 64 * 2**20  # everything one sandbox may send back
 MAX_REASON = 300
