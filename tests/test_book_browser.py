@@ -1,6 +1,6 @@
 """The built book in a real browser: headless Chromium visits every page of the table of contents,
-as a phone (390x844) and as a desktop (1366x900) would show it, plus a tablet (768x1024) for the
-navigation.
+as a phone (390x844) and as a desktop (1366x900) would show it, plus a tablet (768x1024, and
+1024x768) for the navigation.
 
 `make test` builds the book first (`make book`), so `_build/html` is fresh here. The pages are served
 by a local HTTP server (as a student's browser would get them, not from file://). For every page, at
@@ -52,7 +52,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 # name: (width, height, mobile). The theme's breakpoints: sidebars become dialogs below 960 px,
 # the "On this page" margin appears from 1200 px.
-VIEWPORTS = {"phone": (390, 844, True), "tablet": (768, 1024, True), "desktop": (1366, 900, False)}
+VIEWPORTS = {"phone": (390, 844, True), "tablet": (768, 1024, True), "tablet-landscape": (1024, 768, True),
+             "desktop": (1366, 900, False)}
 LAUNCH_KEYS = {"jupyterhub_url": "JupyterHub", "binderhub_url": "Binder", "colab_url": "Colab"}
 
 
@@ -300,6 +301,16 @@ def _check_navigation(driver, viewport: str, page: str) -> None:
         if has_toc and VIEWPORTS[viewport][0] >= 1200:
             assert _visible(driver, "#pst-secondary-sidebar .page-toc a"), \
                 f"{page} ({viewport}): the page's contents are not shown in the margin"
+        elif has_toc:  # no margin yet: the "On this page" button opens them as a dialog
+            buttons = _visible(driver, ".secondary-toggle")
+            assert len(buttons) == 1, f"{page} ({viewport}): {len(buttons)} visible .secondary-toggle"
+            dialog = driver.find_element("id", "pst-secondary-sidebar-modal")
+            buttons[0].click()
+            _wait(driver, lambda: dialog.is_displayed() and driver.execute_script(
+                "return [...arguments[0].querySelectorAll('.page-toc a')].some(a => a.offsetParent !== null);",
+                dialog), f"{page} ({viewport}): .secondary-toggle did not open the page's contents")
+            dialog.send_keys(Keys.ESCAPE)
+            _wait(driver, lambda: not dialog.is_displayed(), f"{page} ({viewport}): Escape did not close them")
 
 
 def _check_launch_buttons(driver, page: str) -> None:
@@ -427,12 +438,13 @@ def test_page_works(page, viewport, site, browser):
     assert not dark, f"{page} ({viewport}):\n" + "\n".join(dark)
 
 
+@pytest.mark.parametrize("viewport", ["tablet", "tablet-landscape"])
 @pytest.mark.parametrize("page", ["book/intro", "book/05-backpropagation"])
-def test_tablet_navigation(page, site, browser):
-    _open(browser, f"{site}/{page}.html", "tablet")
-    _check_navigation(browser, "tablet", page)
+def test_tablet_navigation(page, viewport, site, browser):
+    _open(browser, f"{site}/{page}.html", viewport)
+    _check_navigation(browser, viewport, page)
     errors = _console_errors(browser)
-    assert not errors, f"{page} (tablet): console errors:\n" + "\n".join(errors)
+    assert not errors, f"{page} ({viewport}): console errors:\n" + "\n".join(errors)
 
 
 def test_mathjax_is_served_locally(site):
