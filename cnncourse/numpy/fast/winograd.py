@@ -47,8 +47,21 @@ def applies(kernel, stride, dilation):
 def _kernels(weight, groups):
     """``U[e] = (G w G^T)[e]`` for every kernel: ``(36, G, C_out/G, C_in/G)``."""
     c_out, in_per_group = weight.shape[:2]
-    u = np.einsum("eu,ocuv,fv->efoc", G, weight.astype(np.float64), G, optimize=True)
-    return u.reshape(A * A, groups, c_out // groups, in_per_group).astype(weight.dtype)
+    rows = np.tensordot(G, weight.astype(np.float64), axes=(1, 2))  # (6, O, C, 3): G w
+    u = np.tensordot(rows, G, axes=(3, 1)).transpose(0, 3, 1, 2)    # (6, 6, O, C): G w G^T
+    return np.ascontiguousarray(u.reshape(A * A, groups, c_out // groups, in_per_group), weight.dtype)
+
+
+_TRANSFORMS = {}
+
+
+def _transforms(dtype):
+    """``kron(BT, BT)`` (36 x 36, on the 36 values of an input tile) and ``kron(AT, AT).T``
+    (36 x 16, from a transformed tile to a 4x4 output tile), in ``dtype``."""
+    key = np.dtype(dtype)
+    if key not in _TRANSFORMS:
+        _TRANSFORMS[key] = (np.kron(BT, BT).astype(key), np.ascontiguousarray(np.kron(AT, AT).T, key))
+    return _TRANSFORMS[key]
 
 
 class Winograd:
@@ -94,8 +107,7 @@ class Winograd:
     def forward(self, weight, bias=None):
         g, c_out, dtype = self.groups, weight.shape[0], weight.dtype
         u, (th, tw), (ho, wo) = _kernels(weight, g), self.tiles, self.win.out_size
-        input_transform = np.kron(BT, BT).astype(dtype)    # (36, 36) on a tile's 36 values
-        output_transform = np.kron(AT, AT).T.astype(dtype)  # (36, 16)
+        input_transform, output_transform = _transforms(dtype)
         out = np.empty((self.input.shape[0], c_out, ho, wo), dtype)
         c_in = self.input.shape[1]
         for start, stop in self.blocks:

@@ -14,11 +14,15 @@ Each function below is that sum, one output position at a time, in a loop a stud
 read next to the formula. The switch to the fast engine is the first line of each:
 
 - ``impl="loops"``: these sums (slow; for reading and for checking).
-- ``impl="im2col"``: every receptive field copied into a column, one matrix product
-  (:mod:`cnncourse.numpy.fast.im2col`).
+- ``impl="im2col"``: every receptive field copied into a column, one matrix product per
+  block of images (:mod:`cnncourse.numpy.fast.im2col`); ``"im2col_batch_last"``: the same
+  for the whole batch at once, stored batch-last, for small maps
+  (:mod:`cnncourse.numpy.fast.batch_last`).
+- ``impl="winograd"``: Winograd's F(4x4, 3x3), 3x3 stride-1 layers only, 4x fewer
+  multiplications (:mod:`cnncourse.numpy.fast.winograd`).
 - ``impl="implicit"``: implicit GEMM, the windows read in place, one product per kernel row
   (:mod:`cnncourse.numpy.fast.implicit`).
-- ``impl="auto"`` (default): im2col or implicit by the rule of :func:`cnncourse.numpy.fast.choose`.
+- ``impl="auto"`` (default): the rule of :func:`cnncourse.numpy.fast.choose`.
 
 A transposed convolution is the adjoint of a convolution (its input gradient), so it is
 written with the convolution's functions instead of new sums.
@@ -135,7 +139,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
             (stride 1 only; an odd total puts the extra row/column at the bottom/right,
             as PyTorch does).
         groups: split the channels into this many independent convolutions.
-        impl: ``"auto"``, ``"loops"``, ``"im2col"`` or ``"implicit"`` (see the module).
+        impl: ``"auto"``, ``"loops"`` or a fast implementation (see the module).
 
     Shape:
         - input: ``(N, C_in, H, W)``
