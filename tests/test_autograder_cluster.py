@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -217,6 +218,24 @@ def test_a_worker_killed_mid_task_loses_nothing(course, local, tmp_path):
     assert all(finished[s] < killed_at for s in on_doomed)  # nothing after its death counts from it
     time.sleep(1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in sandboxes), "a sandbox outlived its worker"
+
+
+def test_losing_the_scheduler_stops_the_run_and_writes_nothing_more(course, local, tmp_path):
+    lost = LocalCluster(tmp_path / "cluster")
+    try:
+        lost.add_worker("one")
+        graded = []
+        with Cluster.connect(lost.address, on_message=lambda text: None) as connected:
+            def on_done(student, results):
+                graded.append(student)
+                if len(graded) == 2:
+                    os.killpg(lost.scheduler.pid, signal.SIGKILL)
+            with pytest.raises(GradingStopped, match=rf"lost the Dask scheduler at {lost.address}.*"
+                                                     rf"\(2 of {len(local)} submission\(s\) graded; "):
+                grade_all(course, ASSIGNMENT, seed=SEED, cluster=connected, on_done=on_done, jobs=1)
+    finally:
+        lost.close()
+    assert len(graded) == 2
 
 
 @pytest.fixture(scope="module")

@@ -158,15 +158,19 @@ class Runner:
         future = self.client.submit(run_job, wire.pack_job(job), spec.limits, spec.packages, spec.gpu,
                                     key=f"autograder-sandbox-{uuid.uuid4().hex}", pure=False,
                                     resources=self.resources, retries=0)
+        # Waited for through a callback, not future.result(timeout=...): with a timeout,
+        # distributed 2026.8's sync() can lose a result that arrives as the timeout fires
+        # (UnboundLocalError), which would become a wrong verdict.
+        finished = threading.Event()
+        future.add_done_callback(lambda _: finished.set())
         try:
-            while True:
-                try:
-                    return wire.run_from_wire(future.result(timeout=POLL_SECONDS))
-                except (TimeoutError, concurrent.futures.TimeoutError, asyncio.TimeoutError):
-                    self._poll()
-                except (FutureCancelledError, concurrent.futures.CancelledError, asyncio.CancelledError) as err:
-                    self._poll(force=True)  # the scheduler's loss explains it, if that is what happened
-                    raise GradingStopped(f"the cluster cancelled a task ({_short(err)})") from None
+            while not finished.wait(POLL_SECONDS):
+                self._poll()
+            try:
+                return wire.run_from_wire(future.result())
+            except (FutureCancelledError, concurrent.futures.CancelledError, asyncio.CancelledError) as err:
+                self._poll(force=True)  # the scheduler's loss explains it, if that is what happened
+                raise GradingStopped(f"the cluster cancelled a task ({_short(err)})") from None
         finally:
             future.release()
 
