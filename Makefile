@@ -13,6 +13,7 @@ book: setup
 	$(PY) tools/build_book.py
 
 test: book
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 	$(PY) tools/check_portability.py
 

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from cnncourse.architectures import lenet5_spec
 from cnncourse.data import load_dataset
 from cnncourse.numpy import models, nn, optim
 
@@ -60,7 +61,7 @@ def train_and_test_torch(x, y, x_test, y_test, variant, batch_size, lr, seed):
     import torch
 
     torch.manual_seed(seed)
-    _, layers = models.lenet5_spec(variant)
+    _, layers = lenet5_spec(variant)
     model = torch.nn.Sequential(*[getattr(torch.nn, name)(**kw) for name, kw in layers])
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
@@ -85,7 +86,7 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="skip the torch comparison")
     args = parser.parse_args(argv)
 
-    size = models.INPUT_SIZE[args.variant]
+    size = models.LENET5_INPUT_SIZE[args.variant]
     (x, y), (x_test, y_test) = standardized("train"), standardized("test")
     x, x_test = pad_to(x, size), pad_to(x_test, size)
     recipe = (args.variant, args.batch_size, args.lr, args.seed)

@@ -21,29 +21,19 @@ Exits 1 when a bar is missed. A full run takes about 15 minutes on 2 cores.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model  # benchmarks/machine.py
+
 EPOCH_BARS = {"torch": (15, 0.925), "tensorflow": (15, 0.925), "numpy": (5, 0.91)}
 OVERHEAD_BAR = 0.95
 # Training images of a throughput run: the whole set, a third of it for the slower NumPy.
 OVERHEAD_IMAGES = {"torch": 60_000, "tensorflow": 60_000, "numpy": 20_000}
 OVERHEAD_EPOCHS = 2
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def run_cli(framework, out, *extra):
@@ -161,8 +151,9 @@ def package_loop(framework, images, labels, settings, seed):
 
 def measure_overhead(framework, rounds=3):
     """Images/s of the package loop and of the minimal loop, alternately; prints a JSON line."""
-    from cnncourse.cli import recipe, set_threads
     from cnncourse.data import load_dataset
+    from cnncourse.recipes import recipe
+    from cnncourse.threads import set_threads
 
     threads = set_threads(framework, "all")
     settings = recipe("lenet5", "fashion-mnist", framework)

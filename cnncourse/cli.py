@@ -4,11 +4,14 @@
     cnncourse data [--root DIR]
     cnncourse train --framework torch --model lenet5 --dataset fashion-mnist --max-seconds 60
 
-torch and TensorFlow are imported only by the sub-command that needs them.
+torch and TensorFlow are imported only by the sub-command that needs them. What trains with
+which defaults is :mod:`cnncourse.recipes`; how many threads, :mod:`cnncourse.threads`; which
+networks exist, each framework's ``models.MODELS`` registry.
 ``train`` prints one line per epoch on stderr and, as the last line on stdout, a JSON
 object with the result, so scripts can read ``json.loads(output.splitlines()[-1])``.
 """
 import argparse
+import importlib
 import inspect
 import json
 import os
@@ -16,56 +19,28 @@ import sys
 import time
 from pathlib import Path
 
-FRAMEWORKS = ("torch", "tensorflow", "numpy")
-DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar2")
+from cnncourse.architectures import LENET5_INPUT_SIZE, LENET5_VARIANTS
+from cnncourse.recipes import FRAMEWORKS, recipe
+from cnncourse.threads import set_threads
 
-# Tuned defaults per (model, dataset), shared by the three frameworks unless a framework's
-# own entry overrides a value. Measured on 2 CPU cores: see benchmarks/train_lenet.py.
-# LeNet-5 on Fashion-MNIST, torch, 15 epochs (AMD EPYC, 2026-12-01): this recipe 0.9211
-# (TensorFlow 0.9185); every variation tried stayed within 0.912-0.922: batch 128 at lr
-# 0.05/0.1/0.2, batch 64, lr 0.3, weight decay 1e-3, label smoothing 0 or 0.2, an EMA of the
-# weights, random erasing, crop + flip (0.912-0.915: 15 epochs are too few to profit).
-# NumPy trains 5 epochs: more, smaller steps and no augmentation reach 0.914 (the shared
-# recipe 0.909, batch 128 with flips 0.910).
-RECIPES = {
-    ("lenet5", "fashion-mnist"): {
-        "variant": "batchnorm", "epochs": 15, "batch_size": 256, "optimizer": "sgd",
-        "lr": 0.2, "schedule": "onecycle", "label_smoothing": 0.1, "augment": "flip",
-        "weight_decay": 5e-4,
-        "numpy": {"epochs": 5, "batch_size": 128, "lr": 0.1, "augment": None},
-        "tensorflow": {},
-    },
-}
-GENERIC_RECIPE = {"variant": None, "epochs": 10, "batch_size": 128, "optimizer": "adam",
-                  "lr": 1e-3, "schedule": None, "label_smoothing": 0.0, "augment": None,
-                  "weight_decay": 0.0}
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar2")
 # When only --max-seconds is given, train for "as many epochs as fit": the time budget
 # (and the learning-rate schedule, which follows elapsed time) ends the run.
 EPOCHS_WHEN_TIMED = 1000
 
 
-def recipe(model, dataset, framework):
-    """Default hyper-parameters for ``model`` on ``dataset`` in ``framework``."""
-    table = RECIPES.get((model, dataset), GENERIC_RECIPE)
-    merged = {k: v for k, v in table.items() if k not in FRAMEWORKS}
-    merged.update(table.get(framework, {}))
-    return {**GENERIC_RECIPE, **merged}
-
-
 # ----------------------------------------------------------------------------- models
-def _torch_models():
-    import cnncourse.torch.models as models
-
-    return {name: getattr(models, name) for name in models.__all__
-            if name.islower() and name not in ("vgg_block",) and callable(getattr(models, name))}
+def registry(framework):
+    """``{name: constructor}`` of the whole networks ``framework`` can build (no blocks)."""
+    module = {"numpy": "cnncourse.numpy.models", "torch": "cnncourse.torch.models",
+              "tensorflow": "cnncourse.tensorflow.models"}[framework]
+    return importlib.import_module(module).MODELS
 
 
 def default_input_size(name, constructor, variant=None):
     """The square input side a model is built for by default."""
     if name == "lenet5":
-        from cnncourse.numpy.models import INPUT_SIZE
-
-        return INPUT_SIZE[variant or "modern"]
+        return LENET5_INPUT_SIZE[variant or "modern"]
     parameter = inspect.signature(constructor).parameters.get("input_size")
     return parameter.default if parameter is not None else 32
 
@@ -77,8 +52,8 @@ def cmd_models(args):
     from cnncourse.summary import count_parameters
 
     rows = []
-    for name, constructor in sorted(_torch_models().items()):
-        variants = ("original", "modern", "small-kernel", "batchnorm") if name == "lenet5" else (None,)
+    for name, constructor in sorted(registry("torch").items()):
+        variants = LENET5_VARIANTS if name == "lenet5" else (None,)
         for variant in variants:
             with torch.device("meta"):  # shapes only: no memory, no initialisation time
                 model = constructor(variant) if variant else constructor()
@@ -125,91 +100,28 @@ def _fit_size(images, size, model):
     return np.pad(images, pad)
 
 
-def available_cores():
-    """The CPU cores this process may run on (its affinity mask, where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _set_blas_threads(n):
-    """Set OpenBLAS's thread count in this process (NumPy is already imported; no env var works)."""
-    import ctypes
-
-    with open("/proc/self/maps") as maps:
-        libraries = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    for path in libraries:
-        library = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                       "openblas_set_num_threads"):
-            if hasattr(library, symbol):
-                getattr(library, symbol)(int(n))
-                break
-
-
-def set_threads(framework, threads):
-    """Use ``threads`` CPU threads ("all": every core of :func:`available_cores`) in
-    ``framework`` and NumPy's BLAS; returns the number.
-
-    All cores unless told otherwise, as PyTorch and TensorFlow do: on a machine shared with
-    other work, ask for fewer (``--threads 1``); guessing from the load of the moment gave
-    one thread to a run while a browser was open.
-    """
-    n = available_cores() if threads == "all" else int(threads)
-    if n < 1:
-        raise ValueError(f"--threads: must be 'all' or a positive integer, got {threads}")
-    if framework == "torch":
-        import torch
-
-        torch.set_num_threads(n)
-    elif framework == "tensorflow":
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(n)
-            tf.config.threading.set_inter_op_parallelism_threads(n)
-        except RuntimeError:  # TensorFlow already running in this process: settings are fixed
-            pass
-    try:
-        _set_blas_threads(n)  # NumPy's matmuls (the whole NumPy model, augmentation elsewhere)
-    except OSError:  # no /proc (macOS, Windows): keep OpenBLAS's default
-        pass
-    return n
-
-
 def build_model(framework, name, variant, num_classes, in_channels, input_size, seed):
-    """A fresh model from the framework's model zoo."""
-    if framework == "numpy":
-        if name != "lenet5":
-            raise ValueError(f"--model {name}: the NumPy reference only has lenet5")
-        from cnncourse.numpy.models import lenet5
-
-        return lenet5(variant, num_classes, in_channels, rng=seed)
+    """A fresh model from the framework's registry, its weights drawn from ``seed``."""
     if framework == "torch":
         import torch
-
-        import cnncourse.torch.models as zoo
 
         torch.manual_seed(seed)
-    else:
+    elif framework == "tensorflow":
         import keras
 
-        import cnncourse.tensorflow.models as zoo
-
         keras.utils.set_random_seed(seed)
-    constructor = getattr(zoo, name)
+    constructor = registry(framework)[name]
     kwargs = dict(num_classes=num_classes, in_channels=in_channels)
     if name == "lenet5":
         kwargs["variant"] = variant
     elif "input_size" in inspect.signature(constructor).parameters:
         kwargs["input_size"] = input_size
+    if framework == "numpy":
+        kwargs["rng"] = seed
     return constructor(**kwargs)
 
 
 def _training_module(framework):
-    import importlib
-
     return importlib.import_module(f"cnncourse.{framework}.training")
 
 
@@ -223,9 +135,10 @@ def _epoch_line(epoch, history):
 def cmd_train(args):
     from cnncourse.data import load_dataset
 
-    if args.model not in _model_names(args.framework):
+    models = registry(args.framework)
+    if args.model not in models:
         raise ValueError(f"--model: unknown {args.model!r} for {args.framework}; "
-                         f"try one of {sorted(_model_names(args.framework))}")
+                         f"try one of {sorted(models)}")
     if args.variant is not None and args.model != "lenet5":
         raise ValueError(f"--variant: only lenet5 has variants, not {args.model}")
     defaults = recipe(args.model, args.dataset, args.framework)
@@ -247,9 +160,7 @@ def cmd_train(args):
     test_set = load_dataset(args.dataset, "test", root=args.root, fallback=args.fallback).take(args.limit)
     num_classes, in_channels = len(train_set.classes), train_set.images.shape[-1]
 
-    from cnncourse.numpy.models import INPUT_SIZE
-
-    size = INPUT_SIZE[settings["variant"]] if args.model == "lenet5" else train_set.images.shape[1]
+    size = LENET5_INPUT_SIZE[settings["variant"]] if args.model == "lenet5" else train_set.images.shape[1]
     train_images = _fit_size(train_set.images, size, args.model)
     test_images = _fit_size(test_set.images, size, args.model)
     model = build_model(args.framework, args.model, settings["variant"], num_classes,
@@ -292,16 +203,6 @@ def cmd_train(args):
     return 0
 
 
-def _model_names(framework):
-    if framework == "numpy":
-        return {"lenet5"}
-    if framework == "torch":
-        return set(_torch_models())
-    import cnncourse.tensorflow.models as zoo
-
-    return {n for n in zoo.__all__ if n.islower() and callable(getattr(zoo, n))}
-
-
 # ----------------------------------------------------------------------------- parser
 def _positive_int(text):
     value = int(text)
@@ -333,7 +234,7 @@ def build_parser():
     t = commands.add_parser("train", help="train a model; last stdout line is a JSON summary")
     t.add_argument("--framework", choices=FRAMEWORKS, default="torch")
     t.add_argument("--model", default="lenet5")
-    t.add_argument("--variant", choices=("original", "modern", "small-kernel", "batchnorm"),
+    t.add_argument("--variant", choices=LENET5_VARIANTS,
                    help="LeNet-5 variant (default: the tuned recipe's)")
     t.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
     t.add_argument("--epochs", type=_positive_int)

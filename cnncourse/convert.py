@@ -1,4 +1,4 @@
-"""Copy weights between the PyTorch, Keras and NumPy versions of a model.
+"""Copy weights between the PyTorch, Keras and NumPy versions of a model, and convert layouts.
 
 The contract (what a model must do to be convertible)
 -----------------------------------------------------
@@ -36,143 +36,22 @@ so :func:`torch_to_numpy` / :func:`numpy_to_torch` copy state dicts key by key.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 __all__ = [
     "torch_to_keras", "keras_to_torch", "torch_to_numpy", "numpy_to_torch",
     "nchw_to_nhwc", "nhwc_to_nchw", "oihw_to_hwio", "hwio_to_oihw",
-    "check_channels", "check_input_size", "is_imagenet_sized", "conv_output_size", "transposed_output_padding",
-    "VGG_CONFIGS", "INCEPTION_CHANNELS", "check_inception_channels", "stem_and_downsampling",
-    "check_densenet",
 ]
 
 
-# ------------------------------------------ shape arithmetic both frameworks share
-# (pure Python, so the torch and Keras models check arguments identically without
-# either package importing the other framework)
-SMALL_INPUT_MAX = 64  # inputs up to 64 px get a CIFAR/MNIST-sized stem (as in the ResNets)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def check_channels(**counts):
-    """Raise ValueError naming the first channel/class count that is not an int >= 1."""
-    for name, value in counts.items():
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-
-
-def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
-    """Spatial output size of a convolution or pooling window (floor mode), as torch computes it."""
-    return (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
-
-
-def is_imagenet_sized(input_size):
-    """True when ``input_size`` (checked to be an int >= 1) calls for an ImageNet-sized stem."""
-    if not _is_int(input_size) or input_size < 1:
-        raise ValueError(f"input_size must be an int >= 1, got {input_size!r}")
-    return input_size > SMALL_INPUT_MAX
-
-
-def check_input_size(input_size, windows, model):
-    """Follow ``input_size`` through ``windows`` = [(kernel, stride, padding), ...]; raise if it vanishes.
-
-    Returns the final spatial size, so a model can size its head from it.
-    """
-    if not _is_int(input_size) or input_size < 1:
-        raise ValueError(f"input_size must be an int >= 1, got {input_size!r}")
-    size = input_size
-    for kernel, stride, padding in windows:
-        size = conv_output_size(size, kernel, stride, padding)
-        if size < 1:
-            raise ValueError(f"input_size={input_size} is too small for {model}: a {kernel}x{kernel} "
-                             f"stride-{stride} window would leave an empty feature map")
-    return size
-
-
-def transposed_output_padding(input_size, output_size, kernel_size, stride=1, padding=0, dilation=1):
-    """The ``output_padding`` that makes a transposed convolution produce ``output_size``.
-
-    Strided convolutions map several input sizes to one output size, so their
-    transpose needs this extra 0 <= p < max(stride, dilation) to pick one.
-    """
-    smallest = (input_size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1
-    extra = output_size - smallest
-    if not 0 <= extra < max(stride, dilation):
-        raise ValueError(f"output_size={output_size} is unreachable from input size {input_size}: "
-                         f"must lie in [{smallest}, {smallest + max(stride, dilation) - 1}]")
-    return extra
-
-
-# ---------------------------------------- architecture tables both frameworks share
-# (pure data and checks, so the torch and Keras twins cannot drift apart)
-
-# (number of 3x3 convolutions, output channels) per VGG block: configurations A, B, D, E.
-VGG_CONFIGS = {
-    "vgg11": ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg13": ((2, 64), (2, 128), (2, 256), (2, 512), (2, 512)),
-    "vgg16": ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)),
-    "vgg19": ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)),
-}
-
-# name: (in_channels, c1, (c2 reduce, c2), (c3 reduce, c3), c4) -- Table 1 of the GoogLeNet paper.
-INCEPTION_CHANNELS = {
-    "inception3a": (192, 64, (96, 128), (16, 32), 32),
-    "inception3b": (256, 128, (128, 192), (32, 96), 64),
-    "inception4a": (480, 192, (96, 208), (16, 48), 64),
-    "inception4b": (512, 160, (112, 224), (24, 64), 64),
-    "inception4c": (512, 128, (128, 256), (24, 64), 64),
-    "inception4d": (512, 112, (144, 288), (32, 64), 64),
-    "inception4e": (528, 256, (160, 320), (32, 128), 128),
-    "inception5a": (832, 256, (160, 320), (32, 128), 128),
-    "inception5b": (832, 384, (192, 384), (48, 128), 128),
-}
-
-
-def check_inception_channels(in_channels, c1, c2, c3, c4, branch3_kernel=5):
-    """Raise ValueError unless c2 and c3 are (reduce, out) pairs, every width is an int >= 1
-    and ``branch3_kernel`` is odd (the branch pads ``k // 2`` to keep the size)."""
-    for name, pair in (("c2", c2), ("c3", c3)):
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError(f"{name} must be a pair (1x1 reduce channels, output channels), "
-                             f"got {pair!r}")
-    check_channels(in_channels=in_channels, c1=c1, c2_reduce=c2[0], c2_out=c2[1],
-                   c3_reduce=c3[0], c3_out=c3[1], c4=c4, branch3_kernel=branch3_kernel)
-    if branch3_kernel % 2 == 0:
-        raise ValueError(f"branch3_kernel must be odd to keep the size, got {branch3_kernel}")
-
-
-def stem_and_downsampling(input_size, imagenet_stem, downsampling, model):
-    """Check ``input_size`` and say whether it gets the ImageNet stem (above SMALL_INPUT_MAX).
-
-    ``imagenet_stem`` and ``downsampling`` are (kernel, stride, padding) windows: the stem's
-    (used only for ImageNet-sized inputs) and those every input goes through.
-    """
-    is_imagenet = is_imagenet_sized(input_size)
-    check_input_size(input_size, (list(imagenet_stem) if is_imagenet else []) + list(downsampling), model)
-    return is_imagenet
-
-
-def check_densenet(block_config, num_init_features, num_classes, in_channels, input_size):
-    """Check a DenseNet's arguments; True when ``input_size`` gets the ImageNet stem."""
-    check_channels(num_classes=num_classes, in_channels=in_channels, num_init_features=num_init_features)
-    if len(block_config) == 0:
-        raise ValueError("block_config must list at least one dense block")
-    transitions = [(2, 2, 0)] * (len(block_config) - 1)  # (kernel, stride, padding)
-    return stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], transitions, "DenseNet")
-
-
 # --------------------------------------------------------------------- layouts
-def _transpose4(x, axes, expected):
+def _transpose4(x, axes, expected, name):
     """Permute a NumPy array or a torch tensor (kept as such) into a contiguous result."""
     if not hasattr(x, "permute"):
         x = np.asarray(x)
     if x.ndim != 4:
-        raise ValueError(f"expected a rank-4 array in {expected} layout, got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must be a rank-4 array in {expected} layout, "
+                         f"got shape {tuple(x.shape)}")
     if hasattr(x, "permute"):
         return x.permute(*axes).contiguous()
     return np.ascontiguousarray(np.transpose(x, axes))
@@ -180,22 +59,22 @@ def _transpose4(x, axes, expected):
 
 def nchw_to_nhwc(x):
     """Images: batch-channels-height-width (torch) to batch-height-width-channels (Keras)."""
-    return _transpose4(x, (0, 2, 3, 1), "NCHW")
+    return _transpose4(x, (0, 2, 3, 1), "NCHW", "x")
 
 
 def nhwc_to_nchw(x):
     """Images: NHWC (Keras) to NCHW (torch)."""
-    return _transpose4(x, (0, 3, 1, 2), "NHWC")
+    return _transpose4(x, (0, 3, 1, 2), "NHWC", "x")
 
 
 def oihw_to_hwio(w):
     """Convolution kernel: torch (out, in, kh, kw) to Keras (kh, kw, in, out)."""
-    return _transpose4(w, (2, 3, 1, 0), "OIHW")
+    return _transpose4(w, (2, 3, 1, 0), "OIHW", "w")
 
 
 def hwio_to_oihw(w):
     """Convolution kernel: Keras (kh, kw, in, out) to torch (out, in, kh, kw)."""
-    return _transpose4(w, (3, 2, 0, 1), "HWIO")
+    return _transpose4(w, (3, 2, 0, 1), "HWIO", "w")
 
 
 # ------------------------------------------------- per-layer weight "slots"
@@ -339,7 +218,7 @@ def _flatten_shapes(torch_model, keras_model, input_size):
     return {n: chw for n, chw in found.items() if chw is not None}
 
 
-def _pair(torch_model, keras_model, input_size):
+def _paired_slots(torch_model, keras_model, input_size):
     """Match slots to torch tensors; raise one ValueError listing every problem."""
     import torch
 
@@ -385,7 +264,7 @@ def torch_to_keras(torch_model, keras_model, input_size=None):
 
     Batch-norm layers of the Keras model also take over epsilon and momentum.
     """
-    pairs = _pair(torch_model, keras_model, input_size)
+    pairs = _paired_slots(torch_model, keras_model, input_size)
     for bn, layer in _batchnorm_pairs(torch_model, pairs):
         if bn.momentum is None:
             raise ValueError(f"torch batch norm {layer.name!r} uses momentum=None (cumulative "
@@ -400,7 +279,7 @@ def keras_to_torch(keras_model, torch_model, input_size=None):
     """Copy every weight of ``keras_model`` into the same-named modules of ``torch_model``."""
     import torch
 
-    pairs = _pair(torch_model, keras_model, input_size)
+    pairs = _paired_slots(torch_model, keras_model, input_size)
     for bn, layer in _batchnorm_pairs(torch_model, pairs):
         bn.eps, bn.momentum = float(layer.epsilon), 1.0 - float(layer.momentum)
     with torch.no_grad():
@@ -417,7 +296,8 @@ def _check_same_keys(source, target, what):
     bad = [f"{k}: {tuple(np.shape(source[k]))} vs {tuple(np.shape(target[k]))}"
            for k in sorted(set(source) & set(target)) if tuple(np.shape(source[k])) != tuple(np.shape(target[k]))]
     if missing or extra or bad:
-        raise ValueError(f"{what}: missing keys {missing}, unexpected keys {extra}, shape mismatches {bad}")
+        raise ValueError(f"{what} state dicts do not match: missing keys {missing}, unexpected keys "
+                         f"{extra}, shape mismatches {bad}")
 
 
 def torch_to_numpy(torch_model, numpy_model):

@@ -8,13 +8,13 @@ def _check(labels, predictions, num_classes):
     labels = np.asarray(labels)
     predictions = np.asarray(predictions)
     if labels.shape != predictions.shape or labels.ndim != 1:
-        raise ValueError(f"labels/predictions: shapes {labels.shape} and {predictions.shape} "
-                         "must be equal and 1-D")
+        raise ValueError(f"labels and predictions must be 1-D of one shape, got {labels.shape} "
+                         f"and {predictions.shape}")
     if num_classes is None:
         num_classes = int(max(labels.max(initial=-1), predictions.max(initial=-1))) + 1
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values.size and (values.min() < 0 or values.max() >= num_classes):
-            raise ValueError(f"{name}: values must lie in [0, {num_classes}), "
+            raise ValueError(f"{name} must lie in [0, {num_classes}), "
                              f"got [{values.min()}, {values.max()}]")
     return labels.astype(np.int64), predictions.astype(np.int64), num_classes
 
@@ -29,7 +29,7 @@ def accuracy(labels, predictions):
     """Fraction of predictions equal to the labels."""
     labels, predictions, _ = _check(labels, predictions, None)
     if labels.size == 0:
-        raise ValueError("labels: empty, accuracy is undefined")
+        raise ValueError("labels must not be empty: the accuracy of nothing is undefined")
     return float(np.mean(labels == predictions))
 
 

@@ -1,12 +1,17 @@
 """Output-size, parameter and cost formulas for convolutional layers, on plain ints.
 
-One formula lives in one place: the NumPy layers call these functions to size
-their outputs, and the book calls them to explain the sizes. Every size argument
-takes an int or an ``(height, width)`` pair; the result is an int when every size
-argument was an int, otherwise a pair. Bad arguments raise ``ValueError`` naming
-the argument, as PyTorch would reject the same layer.
+One formula lives in one place: the NumPy layers call these functions to size and place
+their windows, the torch and Keras models to check their input sizes, and the book to
+explain the sizes. Every size argument takes an int or an ``(height, width)`` pair; the
+result is an int when every size argument was an int, otherwise a pair. Bad arguments
+raise ``ValueError`` naming the argument, as PyTorch would reject the same layer.
+
+Taught in: chapter 2 (output sizes, padding, stride, dilation), chapter 1 and chapter 8
+(parameter counts and costs), chapter 9 (transposed convolutions).
 """
-import numbers
+from collections import namedtuple
+
+from cnncourse.validate import is_int, nonnegative, pair, positive
 
 __all__ = [
     "conv2d_output_size",
@@ -14,43 +19,18 @@ __all__ = [
     "conv_transpose2d_output_size",
     "conv_transpose_output_padding",
     "same_padding",
+    "feature_map_size",
+    "Windows",
+    "conv2d_windows",
+    "pool2d_windows",
+    "conv_transpose2d_windows",
+    "avg_pool2d_window_sizes",
     "conv2d_parameters",
     "linear_parameters",
     "batch_norm_parameters",
     "separable_conv2d_parameters",
     "conv2d_flops",
 ]
-
-
-# --- argument checks (re-exported by cnncourse.numpy.functional._validate) ---
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _pair(value, name):
-    """Return ``(a, b)`` for an int or a pair of ints, as torch's ``_pair`` does."""
-    if _is_int(value):
-        return (int(value), int(value))
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
-        return (int(value[0]), int(value[1]))
-    raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-
-
-def check_positive(value, name):
-    """Require an int (or every int of a pair) >= 1; return it unchanged."""
-    values = value if isinstance(value, (tuple, list)) else (value,)
-    if not all(_is_int(v) and v >= 1 for v in values):
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    return value
-
-
-def check_nonnegative(value, name):
-    """Require an int (or every int of a pair) >= 0; return it unchanged."""
-    values = value if isinstance(value, (tuple, list)) else (value,)
-    if not all(_is_int(v) and v >= 0 for v in values):
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return value
 
 
 _MAY_BE_ZERO = ("padding", "output_padding")
@@ -61,9 +41,9 @@ def _pairs(**named):
     size, kernel, stride and dilation >= 1); also say whether any was a pair."""
     pairs = {}
     for name, value in named.items():
-        pairs[name] = _pair(value, name)
-        (check_nonnegative if name in _MAY_BE_ZERO else check_positive)(value, name)
-    return any(not _is_int(v) for v in named.values()), pairs
+        pairs[name] = pair(value, name)
+        (nonnegative if name in _MAY_BE_ZERO else positive)(value, name)
+    return any(not is_int(v) for v in named.values()), pairs
 
 
 def _result(any_pair, values):
@@ -75,8 +55,8 @@ def same_padding(kernel_size, dilation=1):
 
     Like PyTorch, an even effective kernel puts the extra row/column at the bottom/right.
     """
-    k = _pair(check_positive(kernel_size, "kernel_size"), "kernel_size")
-    d = _pair(check_positive(dilation, "dilation"), "dilation")
+    k = pair(positive(kernel_size, "kernel_size"), "kernel_size")
+    d = pair(positive(dilation, "dilation"), "dilation")
     totals = [di * (ki - 1) for ki, di in zip(k, d)]
     return tuple((t // 2, t - t // 2) for t in totals)
 
@@ -106,7 +86,7 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
         if padding == "valid":
             padding = 0
         elif padding == "same":
-            if _pair(check_positive(stride, "stride"), "stride") != (1, 1):
+            if pair(positive(stride, "stride"), "stride") != (1, 1):
                 raise ValueError(f"padding='same' requires stride 1, got stride={stride!r}")
             any_pair, a = _pairs(input_size=input_size, kernel_size=kernel_size,
                                  dilation=dilation)
@@ -177,28 +157,135 @@ def conv_transpose2d_output_size(input_size, kernel_size, stride=1, padding=0,
     return _result(any_pair, out)
 
 
-def conv_transpose_output_padding(output_size, kernel_size, stride=1, padding=0, dilation=1):
+def conv_transpose_output_padding(output_size, kernel_size, stride=1, padding=0, dilation=1,
+                                  input_size=None):
     """The ``a = (o + 2p - k) % s`` term: output padding that makes a transposed
     convolution produce ``output_size`` (the ``o`` of the texts, i.e. the input size of
     the strided convolution it undoes). With dilation, ``k`` is the extent ``d(k-1)+1``.
+
+    ``input_size``: the transposed convolution's input size, when known. Then the result
+    is ``o`` minus the smallest output that input can give, and an ``output_size`` no
+    ``output_padding`` in ``[0, max(s, d))`` reaches raises (what torch's
+    ``forward(x, output_size=...)`` checks).
     """
     any_pair, a = _pairs(output_size=output_size, kernel_size=kernel_size, stride=stride,
                          padding=padding, dilation=dilation)
+    inputs = [None, None] if input_size is None else pair(positive(input_size, "input_size"),
+                                                          "input_size")
     out = []
-    for o, k, s, p, d in zip(*a.values()):
+    for o, k, s, p, d, i in zip(*a.values(), inputs):
         extent = _check_fits(o, k, 2 * p, d)
-        out.append((o + 2 * p - extent) % s)
+        if i is None:
+            out.append((o + 2 * p - extent) % s)
+            continue
+        smallest = (i - 1) * s - 2 * p + extent
+        if not 0 <= o - smallest < max(s, d):
+            raise ValueError(f"output_size={o} is unreachable from input size {i}: must lie in "
+                             f"[{smallest}, {smallest + max(s, d) - 1}]")
+        out.append(o - smallest)
     return _result(any_pair, out)
+
+
+def feature_map_size(input_size, windows, model):
+    """Follow a square ``input_size`` through ``windows`` = [(kernel, stride, padding), ...]
+    (the downsampling layers of ``model``); raise if the map would vanish, naming ``model``.
+
+    Returns the final side, so a model can size its head from it.
+    """
+    if not is_int(input_size) or input_size < 1:
+        raise ValueError(f"input_size must be an int >= 1, got {input_size!r}")
+    size = input_size
+    for kernel, stride, padding in windows:
+        try:
+            size = conv2d_output_size(size, kernel, stride, padding)
+        except ValueError:
+            raise ValueError(f"input_size={input_size} is too small for {model}: a "
+                             f"{kernel}x{kernel} stride-{stride} window would leave an empty "
+                             "feature map") from None
+    return size
+
+
+# --- where the windows lie: what the NumPy layers loop over -------------------
+
+# Every field a pair: ``padding`` is ``((top, bottom), (left, right))`` (a negative bottom
+# or right amount crops rows no window reads); ``out_size`` is ``(H_out, W_out)``.
+Windows = namedtuple("Windows", "kernel stride dilation padding out_size")
+
+
+def conv2d_windows(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """The windows of ``conv2d``: output ``(p, q)`` reads rows ``p*s + i*d`` and columns
+    ``q*s + j*d`` of the padded input. ``padding`` as in :func:`conv2d_output_size`."""
+    out_size = pair(conv2d_output_size(input_size, kernel_size, stride, padding, dilation),
+                    "output size")
+    if padding == "same":
+        pads = same_padding(kernel_size, dilation)
+    elif padding == "valid":
+        pads = ((0, 0), (0, 0))
+    else:
+        pads = tuple((p, p) for p in pair(padding, "padding"))
+    return Windows(pair(kernel_size, "kernel_size"), pair(stride, "stride"),
+                   pair(dilation, "dilation"), pads, out_size)
+
+
+def pool2d_windows(input_size, kernel_size, stride=None, padding=0, dilation=1,
+                   ceil_mode=False):
+    """The windows of ``max_pool2d``/``avg_pool2d``; ``stride=None`` means the kernel.
+
+    The bottom/right padding covers exactly the last window: more than ``padding`` with
+    ``ceil_mode``, or negative (a crop) when the last rows fall in no window.
+    """
+    stride = kernel_size if stride is None else stride
+    out_size = pair(pool2d_output_size(input_size, kernel_size, stride, padding, dilation,
+                                       ceil_mode), "output size")
+    kernel, stride, padding, dilation = (pair(kernel_size, "kernel_size"), pair(stride, "stride"),
+                                         pair(padding, "padding"), pair(dilation, "dilation"))
+    pads = []
+    for size, k, s, p, d, o in zip(pair(input_size, "input_size"), kernel, stride, padding,
+                                   dilation, out_size):
+        needed = (o - 1) * s + d * (k - 1) + 1  # padded extent the windows read
+        pads.append((p, needed - size - p))
+    return Windows(kernel, stride, dilation, tuple(pads), out_size)
+
+
+def avg_pool2d_window_sizes(input_size, windows, count_include_pad=True):
+    """How many values each ``avg_pool2d`` window averages, per axis: ``(rows, cols)``,
+    lists of ints whose outer product divides the window sums, as PyTorch does.
+
+    A window is clipped to the padded input (``count_include_pad``, the zeros count) or to
+    the input itself; the extra rows ``ceil_mode`` reads beyond the padding never count.
+    """
+    counts = []
+    for size, k, s, (p, _), o in zip(pair(input_size, "input_size"), windows.kernel,
+                                     windows.stride, windows.padding, windows.out_size):
+        starts = [q * s - p for q in range(o)]
+        ends = [min(start + k, size + p) for start in starts]
+        if not count_include_pad:
+            starts, ends = [max(a, 0) for a in starts], [min(b, size) for b in ends]
+        counts.append([b - a for a, b in zip(starts, ends)])
+    return tuple(counts)
+
+
+def conv_transpose2d_windows(input_size, kernel_size, stride=1, padding=0, output_padding=0,
+                             dilation=1):
+    """``(windows, output_size)`` of ``conv_transpose2d``: the windows are those of the
+    ``conv2d`` it is the adjoint of, over the output padded by ``padding`` (one window per
+    input position), and ``output_size`` is :func:`conv_transpose2d_output_size`."""
+    out_size = pair(conv_transpose2d_output_size(input_size, kernel_size, stride, padding,
+                                                 output_padding, dilation), "output size")
+    windows = Windows(pair(kernel_size, "kernel_size"), pair(stride, "stride"),
+                      pair(dilation, "dilation"), tuple((p, p) for p in pair(padding, "padding")),
+                      pair(input_size, "input_size"))
+    return windows, out_size
 
 
 # --- parameter counts -------------------------------------------------------
 
 def conv2d_parameters(in_channels, out_channels, kernel_size, bias=True, groups=1):
     """Weights ``out * (in / groups) * kH * kW`` plus ``out`` biases."""
-    check_positive(in_channels, "in_channels")
-    check_positive(out_channels, "out_channels")
-    check_positive(groups, "groups")
-    kh, kw = _pair(check_positive(kernel_size, "kernel_size"), "kernel_size")
+    positive(in_channels, "in_channels")
+    positive(out_channels, "out_channels")
+    positive(groups, "groups")
+    kh, kw = pair(positive(kernel_size, "kernel_size"), "kernel_size")
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"groups {groups} must divide in_channels {in_channels} "
                          f"and out_channels {out_channels}")
@@ -207,8 +294,8 @@ def conv2d_parameters(in_channels, out_channels, kernel_size, bias=True, groups=
 
 def linear_parameters(in_features, out_features, bias=True):
     """Weights ``in * out`` plus ``out`` biases (e.g. 784 -> 256: 200,960)."""
-    check_positive(in_features, "in_features")
-    check_positive(out_features, "out_features")
+    positive(in_features, "in_features")
+    positive(out_features, "out_features")
     return in_features * out_features + (out_features if bias else 0)
 
 
@@ -219,7 +306,7 @@ def batch_norm_parameters(num_features, affine=True):
     parameters: PyTorch's ``parameters()`` skips them, Keras counts them as
     non-trainable.
     """
-    check_positive(num_features, "num_features")
+    positive(num_features, "num_features")
     return 2 * num_features if affine else 0
 
 
@@ -228,7 +315,7 @@ def separable_conv2d_parameters(in_channels, out_channels, kernel_size, depth_mu
     """Depthwise ``in * m * kH * kW`` + pointwise ``in * m * out`` (+ ``out`` biases),
     as Keras ``SeparableConv2D`` counts it (bias only on the pointwise part).
     """
-    check_positive(depth_multiplier, "depth_multiplier")
+    positive(depth_multiplier, "depth_multiplier")
     depthwise = conv2d_parameters(in_channels, in_channels * depth_multiplier, kernel_size,
                                   bias=False, groups=in_channels)
     pointwise = conv2d_parameters(in_channels * depth_multiplier, out_channels, 1, bias=bias)
@@ -243,8 +330,8 @@ def conv2d_flops(input_size, in_channels, out_channels, kernel_size, stride=1, p
     tables); double it for floating-point operations (as GFLOP/s in the benchmarks
     does). The bias addition is not counted.
     """
-    check_positive(batch_size, "batch_size")
-    ho, wo = _pair(conv2d_output_size(input_size, kernel_size, stride, padding, dilation),
+    positive(batch_size, "batch_size")
+    ho, wo = pair(conv2d_output_size(input_size, kernel_size, stride, padding, dilation),
                    "output size")
     # Each output value costs one multiply-add per weight of its filter.
     weights = conv2d_parameters(in_channels, out_channels, kernel_size, bias=False,
@@ -270,9 +357,9 @@ def receptive_field(layers):
     field, jump = 1, 1
     for layer in layers:
         kernel_size, stride, dilation = (tuple(layer) + (1,))[:3]
-        check_positive(kernel_size, "kernel_size")
-        check_positive(stride, "stride")
-        check_positive(dilation, "dilation")
+        positive(kernel_size, "kernel_size")
+        positive(stride, "stride")
+        positive(dilation, "dilation")
         field += dilation * (kernel_size - 1) * jump
         jump *= stride
     return field

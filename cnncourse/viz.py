@@ -17,7 +17,7 @@ def plot_history(history, title=None):
     """Loss and accuracy per epoch, train and test, from a ``History`` (or its dict)."""
     h = _history_dict(history)
     if not h.get("train_loss"):
-        raise ValueError("history: no epochs recorded")
+        raise ValueError("history must record at least one epoch, got none")
     epochs = np.arange(1, len(h["train_loss"]) + 1)
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     for ax, metric in zip(fig.subplots(1, 2), ("loss", "accuracy")):
@@ -40,7 +40,7 @@ def _as_nhwc(images):
     if images.ndim == 3:
         return images[..., None]
     if images.ndim != 4:
-        raise ValueError(f"images: expected 3 or 4 dimensions, got shape {images.shape}")
+        raise ValueError(f"images must be 3-D or 4-D, got shape {images.shape}")
     if images.shape[-1] not in (1, 3) and images.shape[1] in (1, 3):
         images = images.transpose(0, 2, 3, 1)
     return images
@@ -64,9 +64,9 @@ def show_images(images, labels=None, classes=None, nrow=8, predictions=None):
     images = _as_nhwc(images)
     n = len(images)
     if n == 0:
-        raise ValueError("images: empty batch")
+        raise ValueError("images must hold at least one image, got an empty batch")
     if labels is not None and len(labels) != n:
-        raise ValueError(f"labels: {len(labels)} labels for {n} images")
+        raise ValueError(f"labels has {len(labels)} labels for {n} images")
     ncol = min(int(nrow), n)
     rows = -(-n // ncol)
     fig = Figure(figsize=(1.3 * ncol, 1.5 * rows), layout="constrained")
@@ -91,7 +91,7 @@ def show_kernels(weight, max_kernels=64):
     """Convolution kernels (out, in, kh, kw) as one grid: RGB when in == 3, else channel 0."""
     w = np.asarray(weight, dtype=np.float32)
     if w.ndim != 4:
-        raise ValueError(f"weight: expected (out, in, kh, kw), got shape {w.shape}")
+        raise ValueError(f"weight must be 4-D (out, in, kh, kw), got shape {w.shape}")
     w = w[:max_kernels]
     tiles = w.transpose(0, 2, 3, 1) if w.shape[1] == 3 else w[:, :1].transpose(0, 2, 3, 1)
     low, high = tiles.min(), tiles.max()
@@ -110,7 +110,7 @@ def show_feature_maps(activations, max_maps=32, nrow=8):
     if a.ndim == 4:
         a = a[0]
     if a.ndim != 3:
-        raise ValueError(f"activations: expected (C, H, W) or (N, C, H, W), got {np.shape(activations)}")
+        raise ValueError(f"activations must be (C, H, W) or (N, C, H, W), got shape {np.shape(activations)}")
     return show_images(a[:max_maps, :, :, None], nrow=nrow)
 
 
@@ -118,11 +118,11 @@ def plot_confusion_matrix(cm, classes=None, normalize=True):
     """Heat map of ``cm[true, predicted]``; rows normalised to recall when ``normalize``."""
     cm = np.asarray(cm, dtype=np.float64)
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"cm: expected a square matrix, got shape {cm.shape}")
+        raise ValueError(f"cm must be a square matrix, got shape {cm.shape}")
     k = cm.shape[0]
     classes = [str(i) for i in range(k)] if classes is None else list(classes)
     if len(classes) != k:
-        raise ValueError(f"classes: {len(classes)} names for a {k}x{k} matrix")
+        raise ValueError(f"classes has {len(classes)} names for a {k}x{k} matrix")
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     fig = Figure(figsize=(1 + 0.55 * k, 0.8 + 0.5 * k), layout="constrained")
     ax = fig.subplots()

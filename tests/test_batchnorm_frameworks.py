@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import pytest
 import torch
+from models_helpers import assert_scaled_close
 
 from cnncourse.convert import nchw_to_nhwc, nhwc_to_nchw
 from cnncourse.numpy.functional import batch_norm
-from models_helpers import assert_scaled_close
 
 MOMENTUM, EPS = 0.3, 1e-3
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from cnncourse import cli
+from cnncourse import cli, threads
 from cnncourse.data import sources
 from cnncourse.data.synthetic import write_fake_dataset
 from cnncourse.history import History
@@ -37,7 +37,7 @@ def restore_threads():
     before = torch.get_num_threads()
     yield
     torch.set_num_threads(before)
-    cli._set_blas_threads(os.cpu_count())  # OpenBLAS's own default
+    threads.set_blas_threads(os.cpu_count())  # OpenBLAS's own default
 
 
 def _no_network(url, timeout):
@@ -132,5 +132,5 @@ def test_threads_default_to_every_core_the_process_may_use(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
     assert cli.build_parser().parse_args(["train"]).threads == "all"
-    assert cli.set_threads("torch", "all") == 3 and torch.get_num_threads() == 3
-    assert cli.set_threads("torch", 1) == 1 and torch.get_num_threads() == 1
+    assert threads.set_threads("torch", "all") == 3 and torch.get_num_threads() == 3
+    assert threads.set_threads("torch", 1) == 1 and torch.get_num_threads() == 1

@@ -5,12 +5,12 @@ import keras
 import numpy as np
 import pytest
 import torch
+from models_helpers import assert_scaled_close, copy_and_compare, random_images, randomize_batchnorm
 from torch import nn
 
 from cnncourse import convert
 from cnncourse.numpy import models as numpy_models
 from cnncourse.torch.models import lenet5
-from models_helpers import assert_scaled_close, copy_and_compare, random_images, randomize_batchnorm
 
 RNG = np.random.default_rng(0)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cnncourse.data import DatasetNotFoundError, load_dataset
-from cnncourse.data.cifar import (FOLDER as CIFAR_FOLDER, TEST_BATCHES, TRAIN_BATCHES, parse_batch,
-                                  read_cifar10, write_batch)
+from cnncourse.data.cifar import FOLDER as CIFAR_FOLDER
+from cnncourse.data.cifar import TEST_BATCHES, TRAIN_BATCHES, parse_batch, read_cifar10, write_batch
 from cnncourse.data.idx import read_idx, write_idx
 
 

@@ -9,8 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from cnncourse.data import ChecksumError, DatasetNotFoundError, load_dataset, sources
-from cnncourse.data import cache
+from cnncourse.data import ChecksumError, DatasetNotFoundError, cache, load_dataset, sources
 from cnncourse.data.synthetic import write_fake_dataset
 
 NAME = "fashion-mnist"

@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from cnncourse.data import (Compose, make_grid, normalize, random_crop, random_horizontal_flip,
-                            to_float_nchw)
+from cnncourse.data import Compose, make_grid, normalize, random_crop, random_horizontal_flip, to_float_nchw
 from cnncourse.data.batches import epoch_batches, epoch_order
 from cnncourse.data.synthetic import bar_images
 from cnncourse.data.transforms import augmentation
@@ -67,7 +66,7 @@ def test_horizontal_flip_probability_and_mirror():
     flipped = random_horizontal_flip(0.5)(many, np.random.default_rng(0))
     rate = np.mean([not np.array_equal(f, many[0]) for f in flipped])
     assert 0.45 < rate < 0.55
-    with pytest.raises(ValueError, match="p: must be a probability"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\]"):
         random_horizontal_flip(1.5)
 
 
@@ -77,9 +76,9 @@ def test_compose_is_reproducible_from_the_seed():
     b = chain(IMAGES, np.random.default_rng(7))
     np.testing.assert_array_equal(a, b)
     assert augmentation("light") is not None and augmentation(None) is None
-    with pytest.raises(ValueError, match="augment: unknown"):
+    with pytest.raises(ValueError, match="augment must be None, .flip., .crop., .light. or a callable"):
         augmentation("rotate")
-    with pytest.raises(ValueError, match=r"images: expected a batch \(N, H, W, C\)"):
+    with pytest.raises(ValueError, match=r"images must be a batch \(N, H, W, C\)"):
         chain(IMAGES[0])
 
 
@@ -90,7 +89,7 @@ def test_make_grid_places_each_image():
     np.testing.assert_array_equal(grid[1:3, 1:4], images[0])
     np.testing.assert_array_equal(grid[4:6, 5:8], images[4])  # row 1, column 1
     assert grid[4:6, 9:12].max() == 0  # the sixth slot stays padding
-    with pytest.raises(ValueError, match="images: expected"):
+    with pytest.raises(ValueError, match=r"images must be 4-D \(N, H, W, C\)"):
         make_grid(images[0])
 
 
@@ -122,7 +121,7 @@ def test_torch_dataset_and_loader():
     assert sorted(torch.cat([b[1] for b in batches]).tolist()) == sorted(y.tolist())
     again = list(torch_loader(x, y, batch_size=4, shuffle=True, seed=1))
     assert torch.equal(batches[0][1], again[0][1])
-    with pytest.raises(ValueError, match="images/labels"):
+    with pytest.raises(ValueError, match=r"images and labels must be \(N, H, W, C\) and \(N,\)"):
         as_torch_dataset(x, y[:3])
 
 

@@ -6,13 +6,21 @@ reference; these test against the definition of a derivative, independently of t
 import numpy as np
 import pytest
 
-from cnncourse.numpy.functional import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward,
-                                        avg_pool2d, avg_pool2d_backward, conv2d,
-                                        conv2d_backward, conv_transpose2d,
-                                        conv_transpose2d_backward, interpolate,
-                                        interpolate_backward, max_pool2d, max_pool2d_backward)
-from cnncourse.numpy.gradcheck import (assert_close, gradcheck, numerical_gradient,
-                                       relative_error)
+from cnncourse.numpy.functional import (
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+    conv2d,
+    conv2d_backward,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    interpolate,
+    interpolate_backward,
+    max_pool2d,
+    max_pool2d_backward,
+)
+from cnncourse.numpy.gradcheck import assert_close, gradcheck, numerical_gradient, relative_error
 
 rng = np.random.default_rng(2024)
 

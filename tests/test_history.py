@@ -1,10 +1,13 @@
-"""History records, its JSON round trip, the learning-rate plans and the time budget."""
+"""History records and their JSON round trip (cnncourse.history), the learning-rate plans
+(cnncourse.schedules) and the time budget (cnncourse.budget)."""
 import math
 import time
 
 import pytest
 
-from cnncourse.history import Budget, History, check_schedule, lr_at
+from cnncourse.budget import Budget
+from cnncourse.history import History
+from cnncourse.schedules import check_schedule, lr_at
 
 
 def filled():

@@ -13,11 +13,19 @@ import inspect
 import numpy as np
 import pytest
 import torch
+from models_helpers import (
+    assert_scaled_close,
+    copy_and_compare,
+    count_keras,
+    count_torch,
+    keras_forward,
+    random_images,
+    randomize_batchnorm,
+    torch_forward,
+)
 
 from cnncourse import shapes
-from cnncourse.convert import nchw_to_nhwc, nhwc_to_nchw, torch_to_keras
-from models_helpers import (assert_scaled_close, copy_and_compare, count_keras, count_torch,
-                            keras_forward, random_images, randomize_batchnorm, torch_forward)
+from cnncourse.convert import nchw_to_nhwc, torch_to_keras
 
 # import_module: the packages re-export functions named like the modules (``googlenet``).
 TORCH = {f: importlib.import_module(f"cnncourse.torch.models.{f}")

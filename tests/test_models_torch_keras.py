@@ -8,13 +8,20 @@ Inputs are the smallest valid size per model and batch 2, to keep the suite fast
 import numpy as np
 import pytest
 import torch
+from models_helpers import (
+    TOL,
+    assert_scaled_close,
+    copy_and_compare,
+    count_keras,
+    count_torch,
+    random_images,
+    randomize_batchnorm,
+)
 
 import cnncourse.numpy.models as numpy_models
 import cnncourse.tensorflow.models as KM
 import cnncourse.torch.models as TM
 from cnncourse.convert import keras_to_torch, nchw_to_nhwc, torch_to_keras, torch_to_numpy
-from models_helpers import (TOL, assert_scaled_close, copy_and_compare, count_keras, count_torch,
-                            randomize_batchnorm, random_images)
 
 # torchvision's published counts (alexnet, vgg*, vgg*_bn) for 1000 classes; input sizes
 # above 64 px pick the ImageNet stem; adaptive pooling makes the head size-independent.
@@ -165,7 +172,7 @@ def test_bad_arguments_raise_value_error(framework, name, kwargs, message):
         getattr(framework, name)(**kwargs)
 
 
-CONSTRUCTORS = sorted(n for n in TM.__all__ if n[0].islower() and n != "vgg_block")
+CONSTRUCTORS = sorted(TM.MODELS)  # the registry of whole networks: no blocks
 
 
 def test_both_frameworks_offer_the_same_constructors_and_blocks():
@@ -173,8 +180,11 @@ def test_both_frameworks_offer_the_same_constructors_and_blocks():
     import inspect
 
     assert set(TM.__all__) == set(KM.__all__)
+    assert set(TM.MODELS) == set(KM.MODELS) and "vgg_block" not in TM.MODELS
     assert len(CONSTRUCTORS) == 15  # lenet5 ... densenet_cifar: every network of the issue
     for name in TM.__all__:
+        if name == "MODELS":
+            continue
         torch_obj, keras_obj = getattr(TM, name), getattr(KM, name)
         if not callable(torch_obj):
             assert torch_obj == keras_obj, name  # LENET5_VARIANTS, LENET5_INPUT_SIZE
@@ -206,8 +216,9 @@ def test_blocks_check_their_channels():
 
 def test_blocks_agree():
     """The public blocks on their own: a VGG block and a NiN block with a stride."""
-    import keras
     from collections import OrderedDict
+
+    import keras
 
     torch.manual_seed(3)
     for torch_block, keras_block, size in [

@@ -5,7 +5,8 @@ Also home of the small torch helpers the other ``test_numpy_*`` files import.
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cnncourse.numpy.functional as F
 from cnncourse.numpy.gradcheck import gradcheck

@@ -1,11 +1,10 @@
-"""NumPy conv2d / conv_transpose2d (both implementations) against torch in float64.
+"""NumPy conv2d / conv_transpose2d (the reference loops and each fast implementation)
+against torch in float64.
 
 Hypothesis builds only valid layers (kernel fits the padded input, groups divide
 the channels, output_padding below stride or dilation), so every drawn case is
 compared, forward and backward, with ``torch.nn.functional`` and autograd.
 """
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 import torch
@@ -13,9 +12,13 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cnncourse.numpy.functional import (conv2d, conv2d_backward, conv2d_with_cache,
-                                        conv_transpose2d, conv_transpose2d_backward)
-from cnncourse.numpy.functional import conv as conv_module
+from cnncourse.numpy.functional import (
+    conv2d,
+    conv2d_backward,
+    conv2d_with_cache,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+)
 from cnncourse.numpy.gradcheck import assert_close
 from cnncourse.shapes import conv_transpose_output_padding
 
@@ -24,18 +27,19 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
 
 @st.composite
-def conv_layers(draw, max_size=6, transposed=False):
-    """A random valid layer: a dict of conv arguments plus the array shapes."""
+def conv_layers(draw, max_size=6, transposed=False, winograd=False):
+    """A random valid layer: a dict of conv arguments plus the array shapes (``winograd``:
+    the layers Winograd F(4x4, 3x3) computes: 3x3 kernels, stride 1, dilation 1)."""
     groups = draw(st.integers(1, 3))
     depthwise = draw(st.booleans())  # depthwise: one input channel per group
     in_per_group = 1 if depthwise else draw(st.integers(1, 2))
     out_per_group = draw(st.integers(1, 2))
-    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 3)))
-    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    kernel = (3, 3) if winograd else (draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    dilation = (1, 1) if winograd else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding_kind = draw(st.sampled_from(["int", "pair", "same", "valid"]
                                         if not transposed else ["int", "pair"]))
-    stride = (1, 1) if padding_kind == "same" else (draw(st.integers(1, 5)),
-                                                    draw(st.integers(1, 3)))
+    stride = (1, 1) if padding_kind == "same" or winograd else (draw(st.integers(1, 5)),
+                                                                draw(st.integers(1, 3)))
     padding = {"int": draw(st.integers(0, 2)), "pair": (draw(st.integers(0, 2)),
                                                          draw(st.integers(0, 1))),
                "same": "same", "valid": "valid"}[padding_kind]
@@ -78,33 +82,23 @@ def _torch_forward_backward(torch_fn, x, w, b, layer, rng_seed):
     return y.detach().numpy(), dy, grads
 
 
-@contextmanager
-def lowering(kind):
-    """Force the im2col implementation's lowering: explicit "columns" or "implicit" taps
-    (it picks by channel count, and these tiny layers would always get columns)."""
-    before = conv_module.IMPLICIT_MIN_CHANNELS
-    conv_module.IMPLICIT_MIN_CHANNELS = {"columns": 2**62, "implicit": 1}[kind]
-    try:
-        yield
-    finally:
-        conv_module.IMPLICIT_MIN_CHANNELS = before
+FAST_IMPLS = ["im2col", "im2col_batch_last", "implicit"]  # each fast implementation, forced (no "auto" rule)
 
 
-def _check_against_torch(ours, ours_backward, torch_fn, case, out_channels, impl):
+def _check_against_torch(ours, ours_backward, torch_fn, case, out_channels, impls):
     layer, input_shape, weight_shape, has_bias, seed = case
     x, w, b = _arrays(input_shape, weight_shape, out_channels(weight_shape, layer), has_bias,
                       seed)
     expected, dy, expected_grads = _torch_forward_backward(torch_fn, x, w, b, layer, seed)
-    for kind in ("columns", "implicit") if impl == "im2col" else ("columns",):
-        with lowering(kind):
-            assert_close(ours(x, w, b, **layer, impl=impl), expected, name=f"output ({kind})")
-            grads = ours_backward(dy, x, w, b, **layer, impl=impl)
+    for impl in impls:
+        assert_close(ours(x, w, b, **layer, impl=impl), expected, name=f"output ({impl})")
+        grads = ours_backward(dy, x, w, b, **layer, impl=impl)
         for name, got, want in zip(("grad_input", "grad_weight", "grad_bias"), grads,
                                    expected_grads):
             if want is None:
                 assert got is None, f"{name} should be None without a bias"
             else:
-                assert_close(got, want, name=f"{name} ({kind})")
+                assert_close(got, want, name=f"{name} ({impl})")
 
 
 def _conv_out_channels(weight_shape, layer):
@@ -116,30 +110,41 @@ def _transpose_out_channels(weight_shape, layer):
 
 
 @given(conv_layers())
-def test_conv2d_im2col_matches_torch(case):
-    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, "im2col")
+def test_conv2d_fast_implementations_match_torch(case):
+    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, FAST_IMPLS)
+
+
+@given(conv_layers(max_size=9, winograd=True))
+def test_conv2d_winograd_matches_torch(case):
+    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, ["winograd"])
+
+
+@given(conv_layers(max_size=9, transposed=True, winograd=True))
+def test_conv_transpose2d_winograd_matches_torch(case):
+    _check_against_torch(conv_transpose2d, conv_transpose2d_backward, F.conv_transpose2d, case,
+                         _transpose_out_channels, ["winograd"])
 
 
 @settings(max_examples=15)
 @given(conv_layers(max_size=4))
 def test_conv2d_loops_matches_torch(case):
-    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, "loops")
+    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, ["loops"])
 
 
 @given(conv_layers(transposed=True))
-def test_conv_transpose2d_im2col_matches_torch(case):
+def test_conv_transpose2d_fast_implementations_match_torch(case):
     _check_against_torch(conv_transpose2d, conv_transpose2d_backward, F.conv_transpose2d, case,
-                         _transpose_out_channels, "im2col")
+                         _transpose_out_channels, FAST_IMPLS)
 
 
 @settings(max_examples=15)
 @given(conv_layers(max_size=4, transposed=True))
 def test_conv_transpose2d_loops_matches_torch(case):
     _check_against_torch(conv_transpose2d, conv_transpose2d_backward, F.conv_transpose2d, case,
-                         _transpose_out_channels, "loops")
+                         _transpose_out_channels, ["loops"])
 
 
-@pytest.mark.parametrize("impl", ["im2col", "loops"])
+@pytest.mark.parametrize("impl", ["auto", "im2col", "implicit", "loops"])
 @pytest.mark.parametrize("stride", [1, 2])
 def test_float32_stays_float32(impl, stride):
     rng = np.random.default_rng(0)
@@ -154,37 +159,36 @@ def test_float32_stays_float32(impl, stride):
     assert t.dtype == np.float32
 
 
-@pytest.mark.parametrize("kind", ["columns", "implicit"])
-def test_float32_stays_float32_in_both_lowerings(kind):
+@pytest.mark.parametrize("impl", FAST_IMPLS)
+def test_float32_stays_float32_in_every_fast_implementation(impl):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 4, 7, 6)).astype(np.float32)
     w = rng.standard_normal((6, 2, 3, 3)).astype(np.float32)
-    with lowering(kind):
-        y = conv2d(x, w, stride=2, padding=1, groups=2)
-        grads = conv2d_backward(np.ones_like(y), x, w, stride=2, padding=1, groups=2)
-        t = conv_transpose2d(x, w.reshape(4, 3, 3, 3), stride=2)
+    y = conv2d(x, w, stride=2, padding=1, groups=2, impl=impl)
+    grads = conv2d_backward(np.ones_like(y), x, w, stride=2, padding=1, groups=2, impl=impl)
+    t = conv_transpose2d(x, w.reshape(4, 3, 3, 3), stride=2, impl=impl)
     assert y.dtype == t.dtype == np.float32 and all(g is None or g.dtype == np.float32
                                                     for g in grads)
 
 
-@pytest.mark.parametrize("kind", ["columns", "implicit"])
-def test_backward_with_the_forward_cache_equals_backward_without(kind):
+@pytest.mark.parametrize("impl", FAST_IMPLS)
+def test_backward_with_the_forward_cache_equals_backward_without(impl):
     rng = np.random.default_rng(2)
     x, w, b = (rng.standard_normal(s) for s in ((2, 4, 7, 6), (6, 2, 3, 3), (6,)))
-    layer = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
-    with lowering(kind):
-        out, cache = conv2d_with_cache(x, w, b, **layer)
-        dy = rng.standard_normal(out.shape)
-        with_cache = conv2d_backward(dy, x, w, b, **layer, cache=cache)
-        without = conv2d_backward(dy, x, w, b, **layer)
-        assert_close(out, conv2d(x, w, b, **layer), name="output")
-        for name, got, want in zip(("grad_input", "grad_weight", "grad_bias"), with_cache,
-                                   without):
-            assert_close(got, want, name=name)
-        with pytest.raises(ValueError, match="cache must come from conv2d_with_cache"):
-            conv2d_backward(dy, x.copy(), w, b, **layer, cache=cache)  # another input array
-        with pytest.raises(ValueError, match="cache must come from conv2d_with_cache"):
-            conv2d_backward(dy, x, w, b, **layer, impl="loops", cache=cache)
+    layer = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2, impl=impl)
+    out, cache = conv2d_with_cache(x, w, b, **layer)
+    dy = rng.standard_normal(out.shape)
+    with_cache = conv2d_backward(dy, x, w, b, **layer, cache=cache)
+    without = conv2d_backward(dy, x, w, b, **layer)
+    assert_close(out, conv2d(x, w, b, **layer), name="output")
+    for name, got, want in zip(("grad_input", "grad_weight", "grad_bias"), with_cache,
+                               without):
+        assert_close(got, want, name=name)
+    layer.pop("impl")
+    with pytest.raises(ValueError, match="cache must come from conv2d_with_cache"):
+        conv2d_backward(dy, x.copy(), w, b, **layer, cache=cache)  # another input array
+    with pytest.raises(ValueError, match="cache must come from conv2d_with_cache"):
+        conv2d_backward(dy, x, w, b, **layer, impl="loops", cache=cache)
 
 
 def test_worked_example_of_seed_000_transposed_convolution():

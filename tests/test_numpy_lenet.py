@@ -2,15 +2,16 @@
 import numpy as np
 import pytest
 import torch
-
-from cnncourse.numpy import models, nn, optim
 from test_numpy_activations import assert_close
 from test_numpy_nn import compare_with_torch
+
+from cnncourse.architectures import lenet5_spec
+from cnncourse.numpy import models, nn, optim
 
 
 def torch_lenet5(variant, num_classes=10, in_channels=1):
     """The same layer list, built from torch.nn classes (the spec uses torch's names)."""
-    _, layers = models.lenet5_spec(variant, num_classes, in_channels)
+    _, layers = lenet5_spec(variant, num_classes, in_channels)
     return torch.nn.Sequential(*[getattr(torch.nn, name)(**kwargs) for name, kwargs in layers])
 
 
@@ -18,7 +19,7 @@ def torch_lenet5(variant, num_classes=10, in_channels=1):
 def test_training_step_matches_torch(variant):
     """Forward, loss, every gradient, and the parameters after one SGD step, in float64."""
     rng = np.random.default_rng(0)
-    size = models.INPUT_SIZE[variant]
+    size = models.LENET5_INPUT_SIZE[variant]
     x, y = rng.normal(size=(6, 1, size, size)), rng.integers(0, 10, 6)
     torch.manual_seed(0)
     ours, theirs = models.lenet5(variant, rng=0), torch_lenet5(variant)
@@ -52,7 +53,7 @@ def test_parameter_counts_and_shapes(variant):
     assert sum(counts.values()) == expected
     # The documented totals are for one input channel and ten classes.
     assert sum(p.data.size for p in models.lenet5(variant).parameters()) == PARAMETER_COUNTS[variant]
-    size = models.INPUT_SIZE[variant]
+    size = models.LENET5_INPUT_SIZE[variant]
     assert model(np.zeros((2, 3, size, size), np.float32)).shape == (2, 7)
 
 

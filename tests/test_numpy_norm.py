@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from test_numpy_activations import assert_close, assert_gradcheck, torch_vjp
 
 import cnncourse.numpy.functional as F
-from test_numpy_activations import assert_close, assert_gradcheck, torch_vjp
 
 seeds = st.integers(0, 2**32 - 1)
 eps_values = st.sampled_from([1e-5, 1e-3, 0.5])

@@ -6,10 +6,17 @@ import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnncourse.numpy.functional import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward,
-                                        avg_pool2d, avg_pool2d_backward, interpolate,
-                                        interpolate_backward, max_pool2d, max_pool2d_backward)
 from cnncourse import shapes
+from cnncourse.numpy.functional import (
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+    interpolate,
+    interpolate_backward,
+    max_pool2d,
+    max_pool2d_backward,
+)
 from cnncourse.numpy.gradcheck import assert_close
 
 torch.set_num_threads(1)

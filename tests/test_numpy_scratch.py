@@ -1,8 +1,8 @@
 """The scratch pool behind the fast convolution: reuse by name, shape and dtype; a bound."""
 import numpy as np
 
-from cnncourse.numpy.functional import _scratch
-from cnncourse.numpy.functional._scratch import scratch
+from cnncourse.numpy.fast import scratch as _scratch
+from cnncourse.numpy.fast.scratch import scratch
 
 
 def test_same_name_shape_and_dtype_give_the_same_buffer_others_do_not():
@@ -25,13 +25,14 @@ def test_conv_results_never_alias_scratch_memory():
     from cnncourse.numpy.functional import conv2d, conv2d_backward
 
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 8, 6, 6)).astype(np.float32)  # 8 channels: implicit im2col
+    x = rng.standard_normal((2, 8, 6, 6)).astype(np.float32)
     w = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
-    first = conv2d(x, w, padding=1)
+    layer = dict(padding=1, impl="implicit")  # the implementation that uses the pool
+    first = conv2d(x, w, **layer)
     kept = first.copy()
-    grads = conv2d_backward(np.ones_like(first), x, w, padding=1)
-    conv2d(x * 2, w, padding=1)  # the same shapes again: the pool's buffers are reused
-    conv2d_backward(np.ones_like(first) * 3, x, w, padding=1)
+    grads = conv2d_backward(np.ones_like(first), x, w, **layer)
+    conv2d(x * 2, w, **layer)  # the same shapes again: the pool's buffers are reused
+    conv2d_backward(np.ones_like(first) * 3, x, w, **layer)
     np.testing.assert_array_equal(first, kept)
     assert all(not np.shares_memory(g, b) for g in grads[:2]
                for b in _scratch._local.pool.values())

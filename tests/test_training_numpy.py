@@ -46,7 +46,7 @@ def test_max_seconds_and_evaluate():
 
 
 @pytest.mark.parametrize("bad, match", [
-    (dict(device="cuda"), "device: the NumPy reference runs on the CPU only"),
+    (dict(device="cuda"), r"device must be .cpu. or .auto. \(the NumPy reference runs on the CPU only\)"),
     (dict(epochs=0), "epochs"), (dict(optimizer="adagrad"), "optimizer"),
     (dict(schedule="exp"), "schedule"),
 ])

@@ -23,7 +23,7 @@ def test_plot_history_two_panels_train_and_test(tmp_path):
     np.testing.assert_allclose(loss_axes.lines[0].get_ydata(), h.train_loss)
     fig.savefig(tmp_path / "c.png")
     assert (tmp_path / "c.png").stat().st_size > 1000
-    with pytest.raises(ValueError, match="history: no epochs"):
+    with pytest.raises(ValueError, match="history must record at least one epoch"):
         viz.plot_history(History())
 
 
@@ -37,7 +37,7 @@ def test_show_images_titles_and_wrong_predictions_in_red():
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0].startswith(f"c{labels[0]}")
     assert fig.axes[1].title.get_color() == "red" and fig.axes[0].title.get_color() == "black"
-    with pytest.raises(ValueError, match="labels: 2 labels for 5 images"):
+    with pytest.raises(ValueError, match="labels has 2 labels for 5 images"):
         viz.show_images(images, labels[:2])
 
 
@@ -50,7 +50,7 @@ def test_kernels_feature_maps_and_confusion():
     fig = viz.plot_confusion_matrix(cm, classes=["a", "b"])
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["0.75", "0.25", "0.00", "1.00"]  # rows normalised to recall
-    with pytest.raises(ValueError, match="cm: expected a square matrix"):
+    with pytest.raises(ValueError, match="cm must be a square matrix"):
         viz.plot_confusion_matrix(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="weight: expected"):
+    with pytest.raises(ValueError, match=r"weight must be 4-D \(out, in, kh, kw\)"):
         viz.show_kernels(np.ones((3, 3)))

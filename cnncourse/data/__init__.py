@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cache import ChecksumError, DatasetNotFoundError, download, download_dir, search_dirs
-from .cifar import FOLDER as CIFAR_FOLDER, read_cifar10
-from .idx import read_idx
-from .sources import get_spec
+from cnncourse.data.cache import ChecksumError, DatasetNotFoundError, download, download_dir, search_dirs
+from cnncourse.data.cifar import FOLDER as CIFAR_FOLDER
+from cnncourse.data.cifar import read_cifar10
+from cnncourse.data.idx import read_idx
+from cnncourse.data.sources import get_spec
+from cnncourse.validate import choice, positive
 
 SPLITS = ("train", "test")
 CIFAR2_CLASSES = ("airplane", "bird")
@@ -51,8 +53,7 @@ class Dataset:
         """The first ``n`` examples (for quick runs); the whole set when ``n`` is None."""
         if n is None:
             return self
-        if int(n) < 1:
-            raise ValueError(f"n: must be a positive number of examples, got {n}")
+        positive(n, "n")
         return Dataset(self.images[:n], self.labels[:n], self.classes, self.name, self.split,
                        self.source)
 
@@ -152,7 +153,7 @@ def select_classes(dataset, classes):
     """The examples of ``classes`` (names), relabelled 0..k-1 in the order given."""
     missing = [c for c in classes if c not in dataset.classes]
     if missing or len(set(classes)) != len(classes) or len(classes) < 2:
-        raise ValueError(f"classes: need at least two distinct names from {dataset.classes}, "
+        raise ValueError(f"classes must name at least two distinct classes of {dataset.classes}, "
                          f"got {tuple(classes)}")
     old = [dataset.classes.index(c) for c in classes]
     keep = np.isin(dataset.labels, old)
@@ -176,11 +177,11 @@ def load_dataset(name, split="train", root=None, download=True, fallback=None, c
     use, with a printed notice, when ``name`` cannot be had; a grey fallback for a CIFAR
     name is padded to 32x32x3 and its ``.name`` says it is a fallback.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split: must be one of {SPLITS}, got {split!r}")
+    choice(split, SPLITS, "split")
     subset = str(name).lower() in ("cifar2", "cifar-2")
     if classes is not None and not subset and str(name).lower() not in ("cifar10", "cifar-10"):
-        raise ValueError("classes: only cifar2 / cifar10 can be restricted to classes")
+        raise ValueError(f"classes must be None for {name!r}: only cifar2 / cifar10 can be "
+                         "restricted to classes")
     spec = get_spec("cifar10" if subset else name)
     if subset and classes is None:
         classes = CIFAR2_CLASSES
@@ -199,7 +200,8 @@ def load_dataset(name, split="train", root=None, download=True, fallback=None, c
 def _load_fallback(spec, name, split, root, download_missing, fallback, classes):
     alt_spec = get_spec(fallback)
     if alt_spec.name == spec.name:
-        raise ValueError(f"fallback: {fallback!r} is the dataset that could not be loaded")
+        raise ValueError(f"fallback must be another dataset than the one that could not be "
+                         f"loaded, got {fallback!r}")
     data = _load_spec(alt_spec, split, root, download_missing)
     if classes is not None:  # keep the number of classes the caller asked for
         data = select_classes(data, data.classes[: len(classes)])

@@ -4,7 +4,7 @@ torch and TensorFlow are imported inside the functions, so importing this module
 """
 import numpy as np
 
-from .transforms import to_float_nchw
+from cnncourse.data.transforms import to_float_nchw
 
 
 def _arrays(images, labels):
@@ -13,7 +13,7 @@ def _arrays(images, labels):
         images, labels = images.images, images.labels
     images, labels = np.asarray(images), np.asarray(labels)
     if images.ndim != 4 or labels.shape != (len(images),):
-        raise ValueError(f"images/labels: need (N, H, W, C) and (N,), got {images.shape} "
+        raise ValueError(f"images and labels must be (N, H, W, C) and (N,), got {images.shape} "
                          f"and {labels.shape}")
     return images, labels.astype(np.int64)
 

@@ -5,6 +5,8 @@ sees exactly the batches an uninterrupted run would have seen.
 """
 import numpy as np
 
+from cnncourse.validate import positive
+
 
 def epoch_order(n, seed, epoch, rank=0, world_size=1):
     """Shuffled indices of epoch ``epoch`` for process ``rank`` of ``world_size``.
@@ -13,7 +15,7 @@ def epoch_order(n, seed, epoch, rank=0, world_size=1):
     padded by wrapping around, as ``torch.utils.data.DistributedSampler`` does).
     """
     if not 0 <= rank < world_size:
-        raise ValueError(f"rank: must lie in [0, {world_size}), got {rank}")
+        raise ValueError(f"rank must lie in [0, {world_size}), got {rank}")
     order = np.random.default_rng((seed, epoch)).permutation(n)
     per_rank = -(-n // world_size)
     order = np.resize(order, per_rank * world_size)  # np.resize repeats from the start
@@ -22,8 +24,7 @@ def epoch_order(n, seed, epoch, rank=0, world_size=1):
 
 def batch_slices(indices, batch_size):
     """Consecutive chunks of ``indices`` of length ``batch_size`` (the last may be shorter)."""
-    if int(batch_size) < 1:
-        raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+    positive(batch_size, "batch_size")
     return [indices[i:i + batch_size] for i in range(0, len(indices), batch_size)]
 
 
@@ -34,10 +35,10 @@ def as_arrays(data, name="train"):
     if isinstance(data, (tuple, list)) and len(data) == 2:
         images, labels = np.asarray(data[0]), np.asarray(data[1])
         if images.ndim != 4 or labels.shape != (len(images),):
-            raise ValueError(f"{name}: need images (N, H, W, C) and labels (N,), "
+            raise ValueError(f"{name} needs images (N, H, W, C) and labels (N,), "
                              f"got {images.shape} and {labels.shape}")
         return images, labels
-    raise ValueError(f"{name}: expected (images, labels) or a load_dataset result, "
+    raise ValueError(f"{name} must be (images, labels) or a load_dataset result, "
                      f"got {type(data).__name__}")
 
 
@@ -52,8 +53,9 @@ def make_batch(images, labels, indices, augment=None, rng_key=None):
 def epoch_batches(images, labels, batch_size, seed, epoch, augment=None, rank=0, world_size=1):
     """(images, labels) NumPy batches of one epoch, augmented; depends only on (seed, epoch).
 
-    Batch ``i`` draws its augmentation from ``(seed, epoch, rank, i)``, so any batch can be
-    rebuilt on its own (the Keras loop asks for batches by index).
+    Batch ``i`` draws its augmentation from ``(seed, epoch, rank, i)`` alone, so a batch is
+    the same whether or not the batches before it were drawn (a run resumed mid-way, or a
+    rank that skips some).
     """
     order = epoch_order(len(labels), seed, epoch, rank, world_size)
     for i, idx in enumerate(batch_slices(order, batch_size)):

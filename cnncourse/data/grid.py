@@ -6,7 +6,7 @@ def make_grid(images, nrow=8, padding=2, pad_value=0):
     """Tile (N, H, W, C) images into one (rows*(H+p)+p, nrow*(W+p)+p, C) image, row by row."""
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"images: expected (N, H, W, C), got shape {images.shape}")
+        raise ValueError(f"images must be 4-D (N, H, W, C), got shape {images.shape}")
     if int(nrow) < 1 or int(padding) < 0:
         raise ValueError(f"nrow/padding: need nrow >= 1 and padding >= 0, got {nrow}, {padding}")
     n, h, w, c = images.shape

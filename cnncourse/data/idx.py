@@ -70,7 +70,7 @@ def write_idx(path, array):
     array = np.asarray(array)
     codes = {dt.newbyteorder("="): c for c, dt in IDX_DTYPES.items()}
     if array.dtype not in codes:
-        raise ValueError(f"array: dtype {array.dtype} has no IDX code")
+        raise ValueError(f"array dtype {array.dtype} has no IDX code")
     header = bytes([0, 0, codes[array.dtype], array.ndim])
     header += np.asarray(array.shape, ">u4").tobytes()
     body = array.astype(array.dtype.newbyteorder(">")).tobytes()

@@ -89,5 +89,5 @@ def get_spec(name):
     key = ALIASES.get(str(name).lower(), str(name).lower())
     if key not in DATASETS:
         known = ", ".join(sorted(DATASETS) + ["cifar2"])
-        raise ValueError(f"name: unknown dataset {name!r}; known: {known}")
+        raise ValueError(f"name must be a known dataset ({known}), got {name!r}")
     return DATASETS[key]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cifar import FOLDER as CIFAR_FOLDER, TEST_BATCHES, TRAIN_BATCHES, write_batch
-from .idx import write_idx
-from .sources import get_spec
+from cnncourse.data.cifar import FOLDER as CIFAR_FOLDER
+from cnncourse.data.cifar import TEST_BATCHES, TRAIN_BATCHES, write_batch
+from cnncourse.data.idx import write_idx
+from cnncourse.data.sources import get_spec
 
 
 def bar_images(n, size=28, channels=1, num_classes=10, seed=0):

@@ -5,6 +5,8 @@ from its seed, and draw one choice per image, vectorised over the batch.
 """
 import numpy as np
 
+from cnncourse.validate import nonnegative, probability
+
 
 def _rng(rng):
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -13,7 +15,7 @@ def _rng(rng):
 def _check_nhwc(images):
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"images: expected a batch (N, H, W, C), got shape {images.shape}")
+        raise ValueError(f"images must be a batch (N, H, W, C), got shape {images.shape}")
     return images
 
 
@@ -40,13 +42,13 @@ class normalize:  # noqa: N801 - lower-case like torchvision's functional names
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1)
         if self.mean.shape != self.std.shape or np.any(self.std <= 0):
-            raise ValueError(f"std: need positive values, one per mean entry; "
+            raise ValueError(f"std must be positive, one value per mean entry; "
                              f"got mean {self.mean} std {self.std}")
 
     def __call__(self, images, rng=None):
         images = _check_nhwc(images)
         if self.mean.size not in (1, images.shape[-1]):
-            raise ValueError(f"images: {images.shape[-1]} channels, but {self.mean.size} means")
+            raise ValueError(f"images has {images.shape[-1]} channels, but {self.mean.size} means")
         x = images.astype(np.float32)
         if images.dtype == np.uint8:
             x /= 255.0
@@ -57,9 +59,7 @@ class random_crop:  # noqa: N801
     """Zero-pad by ``padding`` and cut a random window of the original size from each image."""
 
     def __init__(self, padding):
-        if int(padding) < 0:
-            raise ValueError(f"padding: must be >= 0, got {padding}")
-        self.padding = int(padding)
+        self.padding = int(nonnegative(padding, "padding"))
 
     def __call__(self, images, rng=None):
         images = _check_nhwc(images)
@@ -78,9 +78,7 @@ class random_horizontal_flip:  # noqa: N801
     """Mirror each image left-right with probability ``p``."""
 
     def __init__(self, p=0.5):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p: must be a probability, got {p}")
-        self.p = p
+        self.p = probability(p, "p")
 
     def __call__(self, images, rng=None):
         images = _check_nhwc(images)
@@ -114,5 +112,5 @@ def augmentation(name):
     if callable(name) and not isinstance(name, str):
         return name
     if name not in recipes:
-        raise ValueError(f"augment: unknown {name!r}; use None, 'flip', 'crop', 'light' or a callable")
+        raise ValueError(f"augment must be None, 'flip', 'crop', 'light' or a callable, got {name!r}")
     return recipes[name]

@@ -14,6 +14,8 @@ Typical use (in tests and assignments)::
     report = gradcheck(lambda x, w: conv2d(x, w), {"x": x, "w": w}, dy,
                        conv2d_backward(dy, x, w)[:2])
     print(report)
+
+Taught in: chapter 5 (numerical gradient checks), chapter 6 (checking batch norm's backward).
 """
 from dataclasses import dataclass
 
@@ -28,7 +30,7 @@ def relative_error(a, b, floor=1e-8):
     about 1 for unrelated ones, and not fooled by the overall scale."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: shapes differ, {a.shape} vs {b.shape}")
+        raise ValueError(f"a and b shapes differ: {a.shape} vs {b.shape}")
     if a.size == 0:
         return 0.0
     return float(np.max(_elementwise_relative(a, b, floor)))

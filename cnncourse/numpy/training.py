@@ -2,6 +2,8 @@
 
 Forward, loss, backward and the optimizer step are written out so the loop reads like
 the lecture: nothing is hidden in a framework.
+
+Taught in: chapter 7 (LeNet-5 trained in NumPy, PyTorch and Keras).
 """
 import json
 import os
@@ -10,12 +12,15 @@ import sys
 import numpy as np
 from tqdm.auto import tqdm
 
+from cnncourse.budget import Budget
 from cnncourse.data.batches import as_arrays, epoch_batches
 from cnncourse.data.cache import atomic_write
 from cnncourse.data.transforms import augmentation, to_float_nchw
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_training, lr_at
+from cnncourse.history import History
 from cnncourse.numpy import nn, optim
+from cnncourse.recipes import check_training
+from cnncourse.schedules import lr_at
 
 
 def make_optimizer(model, optimizer, lr, momentum, weight_decay):
@@ -24,7 +29,7 @@ def make_optimizer(model, optimizer, lr, momentum, weight_decay):
                          weight_decay=weight_decay, nesterov=momentum > 0)
     if optimizer == "adam":
         return optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
+    raise ValueError(f"optimizer must be one of ('sgd', 'adam'), got {optimizer!r}")
 
 
 def to_input(images):
@@ -62,7 +67,8 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
           on_epoch=None, device="cpu"):
     """Train a ``cnncourse.numpy.nn`` model in place; arguments as in the torch ``train``."""
     if device not in ("cpu", "auto"):
-        raise ValueError(f"device: the NumPy reference runs on the CPU only, got {device!r}")
+        raise ValueError(f"device must be 'cpu' or 'auto' (the NumPy reference runs on the CPU "
+                         f"only), got {device!r}")
     lr = check_training(epochs, batch_size, optimizer, lr, schedule, label_smoothing, max_seconds)
     augment = augmentation(augment)
     images, labels = as_arrays(train, "train")

@@ -14,11 +14,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from cnncourse.budget import Budget
 from cnncourse.data.batches import as_arrays, epoch_batches
 from cnncourse.data.cache import atomic_write
 from cnncourse.data.transforms import augmentation, normalize
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_training, lr_at
+from cnncourse.history import History
+from cnncourse.recipes import check_training
+from cnncourse.schedules import lr_at
 
 _SCALE = normalize(0.5, 0.5)  # uint8 -> [-1, 1], as the torch and NumPy loops do
 
@@ -42,9 +45,9 @@ def resolve_device(device="auto"):
         return "/CPU:0"
     if kind in ("cuda", "gpu", "mps"):
         if int(index or 0) >= len(gpus):
-            raise ValueError(f"device: {device!r} requested but TensorFlow sees {len(gpus)} GPU(s)")
+            raise ValueError(f"device {device!r} requested but TensorFlow sees {len(gpus)} GPU(s)")
         return f"/GPU:{int(index or 0)}"
-    raise ValueError(f"device: must be 'auto', 'cpu', 'cuda[:i]' or 'gpu[:i]', got {device!r}")
+    raise ValueError(f"device must be 'auto', 'cpu', 'cuda[:i]' or 'gpu[:i]', got {device!r}")
 
 
 def _check_amp(amp, device, model):
@@ -52,11 +55,13 @@ def _check_amp(amp, device, model):
     if amp in ("auto", False):
         return
     if amp is not True:
-        raise ValueError(f"amp: must be 'auto', True or False, got {amp!r}")
+        raise ValueError(f"amp must be one of ('auto', True, False), got {amp!r}")
     if "GPU" not in device:
-        raise ValueError(f"amp: mixed precision is only supported on a GPU, device is {device}")
+        raise ValueError(f"amp must be False on {device}: mixed precision is only supported "
+                         "on a GPU")
     if not model.dtype_policy.name.startswith("mixed"):
-        raise ValueError("amp: build the model after keras.mixed_precision.set_global_policy"
+        raise ValueError("amp=True needs a mixed-precision model: build it after "
+                         "keras.mixed_precision.set_global_policy"
                          "('mixed_float16') to train it in mixed precision")
 
 
@@ -67,7 +72,7 @@ def make_optimizer(optimizer, lr, momentum, weight_decay):
         return keras.optimizers.SGD(lr, momentum=momentum, nesterov=momentum > 0, weight_decay=decay)
     if optimizer == "adam":
         return keras.optimizers.AdamW(lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
+    raise ValueError(f"optimizer must be one of ('sgd', 'adam'), got {optimizer!r}")
 
 
 def epoch_arrays(images, labels, batch_size, seed, epoch, augment, num_classes):
@@ -102,11 +107,11 @@ def load_checkpoint(path, model):
         weights, slots = numbered("model/"), numbered("optim/")
         meta = json.loads(str(data["meta"]))
     if len(weights) != len(model.weights):
-        raise ValueError(f"checkpoint: {path} holds {len(weights)} weights, the model has "
+        raise ValueError(f"checkpoint {path} holds {len(weights)} weights, the model has "
                          f"{len(model.weights)}: it was written for another model")
     model.set_weights(weights)
     if len(slots) != len(model.optimizer.variables):
-        raise ValueError(f"checkpoint: {path} holds {len(slots)} optimizer variables, "
+        raise ValueError(f"checkpoint {path} holds {len(slots)} optimizer variables, "
                          f"expected {len(model.optimizer.variables)}")
     for variable, value in zip(model.optimizer.variables, slots):
         variable.assign(value)
@@ -171,7 +176,7 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
     _check_amp(amp, device_name, model)
     num_classes = int(model.output_shape[-1])
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"train: labels must lie in [0, {num_classes}) for this model, "
+        raise ValueError(f"train labels must lie in [0, {num_classes}) for this model, "
                          f"got [{labels.min()}, {labels.max()}]")
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -233,4 +238,4 @@ def evaluate(model, images, labels=None, *, batch_size=512, label_smoothing=0.0)
     return summarize(labels, logits.argmax(1), num_classes=logits.shape[1], loss=float(loss))
 
 
-__all__ = ["train", "evaluate", "predict", "resolve_device", "batch_stream"]
+__all__ = ["train", "evaluate", "predict", "resolve_device", "epoch_arrays"]

@@ -1,30 +1,31 @@
-"""Convolution variants for the PyTorch models (and the shape checks they share).
+"""Convolution variants for the PyTorch models.
 
 PyTorch already has dilated (``nn.Conv2d(dilation=...)``), 1x1 and transposed
 convolutions (``nn.ConvTranspose2d(...)(x, output_size=...)``); what it lacks as a
 single module is the depthwise separable convolution, so it is written here. The
-Keras twins live in :mod:`cnncourse.tensorflow.layers` and are tested against these.
+Keras twins in :mod:`cnncourse.tensorflow.layers` have the same names and arguments and
+are tested against these.
+
+Taught in: chapter 9 (convolution variants).
 """
 from torch import nn
 
-from ..convert import (SMALL_INPUT_MAX, is_imagenet_sized, _is_int, check_channels, check_input_size,  # noqa: F401
-                       conv_output_size, transposed_output_padding)
+from cnncourse.shapes import conv_transpose_output_padding
+from cnncourse.validate import is_int, positive_ints
 
-__all__ = [
-    "check_channels", "check_input_size", "conv_output_size", "transposed_output_padding",
-    "pointwise_conv2d", "dilated_conv2d", "DepthwiseSeparableConv2d", "ConvTranspose2dTo",
-]
+__all__ = ["pointwise_conv2d", "dilated_conv2d", "DepthwiseSeparableConv2d", "ConvTranspose2dTo"]
 
 
 def pointwise_conv2d(in_channels, out_channels, bias=True):
     """A 1x1 convolution: a per-pixel linear map across channels (NiN, GoogLeNet bottlenecks)."""
-    check_channels(in_channels=in_channels, out_channels=out_channels)
+    positive_ints(in_channels=in_channels, out_channels=out_channels)
     return nn.Conv2d(in_channels, out_channels, kernel_size=1, bias=bias)
 
 
 def dilated_conv2d(in_channels, out_channels, kernel_size=3, dilation=2, bias=True):
     """A size-preserving dilated convolution: receptive field d*(k-1)+1 with k*k weights."""
-    check_channels(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, dilation=dilation)
+    positive_ints(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+                  dilation=dilation)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd to preserve the size, got {kernel_size}")
     return nn.Conv2d(in_channels, out_channels, kernel_size, padding=dilation * (kernel_size - 1) // 2,
@@ -41,7 +42,8 @@ class DepthwiseSeparableConv2d(nn.Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  depth_multiplier=1, bias=True):
         super().__init__()
-        check_channels(in_channels=in_channels, out_channels=out_channels, depth_multiplier=depth_multiplier)
+        positive_ints(in_channels=in_channels, out_channels=out_channels,
+                      depth_multiplier=depth_multiplier)
         mid = in_channels * depth_multiplier
         self.depthwise = nn.Conv2d(in_channels, mid, kernel_size, stride, padding, groups=in_channels, bias=False)
         self.pointwise = pointwise_conv2d(mid, out_channels, bias=bias)
@@ -58,12 +60,12 @@ class ConvTranspose2dTo(nn.ConvTranspose2d):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, output_size, **kwargs):
-        check_channels(in_channels=in_channels, out_channels=out_channels)
+        positive_ints(in_channels=in_channels, out_channels=out_channels)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, **kwargs)
-        self.target_size = (output_size, output_size) if _is_int(output_size) else tuple(output_size)
+        self.target_size = (output_size, output_size) if is_int(output_size) else tuple(output_size)
 
     def forward(self, x):
-        for i, want in enumerate(self.target_size):  # a clear message before torch's own check
-            transposed_output_padding(x.shape[i - 2], want, self.kernel_size[i], self.stride[i],
-                                      self.padding[i], self.dilation[i])
+        # a clear message before torch's own check
+        conv_transpose_output_padding(self.target_size, self.kernel_size, self.stride, self.padding,
+                                      self.dilation, input_size=tuple(x.shape[-2:]))
         return super().forward(x, output_size=list(self.target_size))

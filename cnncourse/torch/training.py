@@ -8,6 +8,7 @@ mixed precision and channels-last; and DistributedDataParallel under ``torchrun`
 import os
 import random
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,17 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from cnncourse.data.cache import atomic_write
+from cnncourse.budget import Budget
 from cnncourse.data.batches import as_arrays as _arrays
 from cnncourse.data.batches import epoch_batches
+from cnncourse.data.cache import atomic_write
 from cnncourse.data.transforms import augmentation, to_float_nchw
 from cnncourse.evaluation import summarize
-from cnncourse.history import Budget, History, check_training, lr_at
+from cnncourse.history import History
+from cnncourse.recipes import check_training
+from cnncourse.schedules import lr_at
+from cnncourse.validate import choice
+
 
 # ----------------------------------------------------------------------------- inputs
 def as_arrays(data, name="train"):
@@ -68,11 +74,8 @@ def resolve_device(device="auto"):
 
 def _flag(value, device, name):
     """Resolve an "auto"/True/False flag that only CUDA enables by default."""
-    if value == "auto":
-        return device.type == "cuda"
-    if not isinstance(value, bool):
-        raise ValueError(f"{name}: must be 'auto', True or False, got {value!r}")
-    return value
+    choice(value, ("auto", True, False), name)
+    return device.type == "cuda" if value == "auto" else value
 
 
 def _distributed():
@@ -106,7 +109,7 @@ def make_optimizer(params, optimizer, lr, momentum, weight_decay):
                                nesterov=momentum > 0)
     if optimizer == "adam":
         return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer: must be 'sgd' or 'adam', got {optimizer!r}")
+    raise ValueError(f"optimizer must be one of ('sgd', 'adam'), got {optimizer!r}")
 
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -133,6 +136,80 @@ def _set_rng_state(state):
 
 
 # ----------------------------------------------------------------------------- train
+class _Stepper:
+    """One optimizer step on a batch: device placement, autocast, loss, backward, update,
+    and the running totals (loss sum, correct, count), kept on the device."""
+
+    def __init__(self, net, opt, device, amp, channels_last, label_smoothing):
+        self.net, self.opt, self.device = net, opt, device
+        self.use_amp = _flag(amp, device, "amp")
+        if self.use_amp and device.type != "cuda":
+            raise ValueError(f"amp must be False on {device}: mixed precision is only "
+                             "supported on CUDA")
+        self.memory_format = torch.channels_last if _flag(channels_last, device, "channels_last") else None
+        self.amp_dtype = torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
+        self.label_smoothing = label_smoothing
+
+    def __call__(self, x, y, totals):
+        x = x.to(self.device, non_blocking=True)
+        if self.memory_format is not None:
+            x = x.contiguous(memory_format=self.memory_format)
+        y = y.to(self.device, non_blocking=True)
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+            logits = self.net(x)
+            loss = F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
+        self.opt.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        with torch.no_grad():  # accumulate on the device: no host sync per step
+            n = torch.tensor(float(len(y)), device=self.device)
+            totals += torch.stack([loss.detach().float() * n,
+                                   (logits.argmax(1) == y).sum().float(), n]).double()
+
+
+def _resume(checkpoint, model, stepper):
+    """``(History, first epoch, step)`` from ``checkpoint`` if it exists, else a fresh start."""
+    if checkpoint is None or not Path(checkpoint).exists():
+        return History(), 0, 0
+    state = torch.load(checkpoint, map_location=stepper.device, weights_only=False)
+    model.load_state_dict(state["model"])
+    stepper.opt.load_state_dict(state["optimizer"])
+    stepper.scaler.load_state_dict(state["scaler"])
+    _set_rng_state(state["rng"])
+    return History.from_json(state["history"]), state["epoch"], state["schedule"]["step"]
+
+
+def _train_epoch(stepper, batches, budget, world, schedule, lr, bar):
+    """One pass over ``batches`` (or until the budget runs out): ``(totals, out_of_time, lr)``."""
+    totals = torch.zeros(3, dtype=torch.float64, device=stepper.device)
+    out_of_time, epoch_lr = False, lr
+    progress = bar(batches)
+    for x, y in progress:
+        fraction, out_of_time = _agree(budget, world)
+        if out_of_time:  # the previous step crossed the budget
+            break
+        epoch_lr = lr_at(schedule, lr, fraction)
+        for group in stepper.opt.param_groups:
+            group["lr"] = epoch_lr
+        stepper(x, y, totals)
+        budget.step += 1
+    else:  # epoch complete: every rank gets here together
+        out_of_time = _agree(budget, world)[1]
+    progress.close()
+    if world > 1:
+        dist.all_reduce(totals)
+    return totals.cpu(), out_of_time, epoch_lr
+
+
+def _steps_per_epoch(train, train_arrays, world, batch_size):
+    if train_arrays is None:
+        return len(train)
+    per_rank = -(-len(train_arrays[1]) // world)  # ceil division, as in epoch_order
+    return -(-per_rank // batch_size)
+
+
 def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam", lr=None,
           momentum=0.9, weight_decay=0.0, schedule=None, label_smoothing=0.0, device="auto",
           amp="auto", channels_last="auto", max_seconds=None, checkpoint=None, augment=None,
@@ -151,108 +228,64 @@ def train(model, train, test=None, epochs=10, *, batch_size=128, optimizer="adam
     augment = augmentation(augment)
     train_arrays, test_arrays = as_arrays(train, "train"), as_arrays(test, "test") if test is not None else None
     if augment is not None and train_arrays is None:
-        raise ValueError("augment: only applies to array input; put transforms in your DataLoader")
+        raise ValueError("augment only applies to array input; put transforms in your DataLoader")
 
     rank, world, started_group = _distributed()
     device = resolve_device(device)
-    use_amp = _flag(amp, device, "amp")
-    if use_amp and device.type != "cuda":
-        raise ValueError(f"amp: mixed precision is only supported on CUDA, device is {device}")
-    memory_format = torch.channels_last if _flag(channels_last, device, "channels_last") else None
     torch.manual_seed(seed)
-    model.to(device, memory_format=memory_format) if memory_format else model.to(device)
-    opt = make_optimizer(model.parameters(), optimizer, lr, momentum, weight_decay)
-    amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-
-    history, start_epoch, step = History(), 0, 0
-    if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        scaler.load_state_dict(state["scaler"])
-        history = History.from_json(state["history"])
-        start_epoch, step = state["epoch"], state["schedule"]["step"]
-        _set_rng_state(state["rng"])
+    net = model
+    stepper = _Stepper(net, None, device, amp, channels_last, label_smoothing)
+    model.to(device, memory_format=stepper.memory_format) if stepper.memory_format else model.to(device)
+    stepper.opt = make_optimizer(model.parameters(), optimizer, lr, momentum, weight_decay)
+    history, start_epoch, step = _resume(checkpoint, model, stepper)
     history.meta.update(framework="torch", device=str(device), optimizer=optimizer, lr=lr,
                         schedule=schedule, batch_size=batch_size, world_size=world)
-
-    net = model
     if world > 1:
         ids = [device.index] if device.type == "cuda" else None
-        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        stepper.net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
-    if train_arrays is not None:
-        per_rank = -(-len(train_arrays[1]) // world)  # ceil division, as in epoch_order
-        steps_per_epoch = -(-per_rank // batch_size)
-    else:
-        steps_per_epoch = len(train)
+    steps_per_epoch = _steps_per_epoch(train, train_arrays, world, batch_size)
     budget = Budget(steps_per_epoch * int(epochs), max_seconds, step, history.total_seconds)
     bars = sys.stderr.isatty() if progress == "auto" else bool(progress)
-
     for epoch in range(start_epoch, int(epochs)):
         torch.manual_seed(seed * 100_003 + epoch)  # dropout etc.: reproducible per epoch
         if train_arrays is not None:
             batches = array_batches(*train_arrays, batch_size, seed, epoch, augment, rank, world)
         else:
             batches = loader_batches(train, epoch)
-        net.train()
-        totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, count
-        out_of_time, epoch_lr = False, lr
+        stepper.net.train()
         budget.start_epoch()
-        bar = tqdm(batches, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}",
-                   disable=not bars or rank != 0, leave=False, file=sys.stderr)
-        for x, y in bar:
-            fraction, out_of_time = _agree(budget, world)
-            if out_of_time:  # the previous step crossed the budget
-                break
-            epoch_lr = lr_at(schedule, lr, fraction)
-            for group in opt.param_groups:
-                group["lr"] = epoch_lr
-            x = x.to(device, non_blocking=True)
-            if memory_format is not None:
-                x = x.contiguous(memory_format=memory_format)
-            y = y.to(device, non_blocking=True)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
-                logits = net(x)
-                loss = F.cross_entropy(logits, y, label_smoothing=label_smoothing)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-            budget.step += 1
-            with torch.no_grad():  # accumulate on the device: no host sync per step
-                n = torch.tensor(float(len(y)), device=device)
-                totals += torch.stack([loss.detach().float() * n,
-                                       (logits.argmax(1) == y).sum().float(), n]).double()
-        else:  # epoch complete: every rank gets here together
-            out_of_time = _agree(budget, world)[1]
-        bar.close()
+        bar = partial(tqdm, total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}",
+                      disable=not bars or rank != 0, leave=False, file=sys.stderr)
+        totals, out_of_time, epoch_lr = _train_epoch(stepper, batches, budget, world, schedule, lr, bar)
         seconds = budget.end_epoch()
-        if world > 1:
-            dist.all_reduce(totals)
         test_eval = evaluate(model, test if test_arrays is None else test_arrays, device=device,
                              label_smoothing=label_smoothing) if test is not None else None
-        totals = totals.cpu()
         history.append(
             train_loss=totals[0] / totals[2], train_accuracy=totals[1] / totals[2],
             test_loss=test_eval.loss if test_eval else float("nan"),
             test_accuracy=test_eval.accuracy if test_eval else float("nan"),
             seconds=seconds, lr=epoch_lr,
         )
-        if checkpoint is not None and rank == 0:
-            save_checkpoint(checkpoint, {
-                "model": model.state_dict(), "optimizer": opt.state_dict(),
-                "scaler": scaler.state_dict(), "schedule": {"step": budget.step},
-                "epoch": epoch + 1, "history": history.to_json(), "rng": _rng_state(),
-            })
-        if on_epoch is not None and rank == 0:
-            on_epoch(epoch, history)
+        if rank == 0:
+            _after_epoch(checkpoint, model, stepper, budget, epoch, history, on_epoch)
         if out_of_time:
             break
     if started_group:
         dist.destroy_process_group()
     return history
+
+
+def _after_epoch(checkpoint, model, stepper, budget, epoch, history, on_epoch):
+    """The checkpoint (written atomically) and the user's ``on_epoch``, on rank 0 only."""
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, {
+            "model": model.state_dict(), "optimizer": stepper.opt.state_dict(),
+            "scaler": stepper.scaler.state_dict(), "schedule": {"step": budget.step},
+            "epoch": epoch + 1, "history": history.to_json(), "rng": _rng_state(),
+        })
+    if on_epoch is not None:
+        on_epoch(epoch, history)
 
 
 # ----------------------------------------------------------------------------- evaluate

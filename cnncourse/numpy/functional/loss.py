@@ -2,11 +2,13 @@
 
 Shapes: ``input`` is ``(N, C)`` or ``(N, C, d1, ...)`` (or unbatched ``(C,)``), ``target``
 holds integers of shape ``(N,)`` / ``(N, d1, ...)`` (or a 0-d array).
+
+Taught in: chapter 4 (the head and its loss), chapter 5 (its gradient, softmax minus one-hot).
 """
 import numpy as np
 
-from ._validate import check_array, check_float, check_probability, check_shape
-from .activation import log_softmax, log_softmax_backward
+from cnncourse import validate
+from cnncourse.numpy.functional.activation import log_softmax, log_softmax_backward
 
 __all__ = ["cross_entropy", "cross_entropy_backward"]
 
@@ -15,11 +17,10 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 def _prepare(input, target, weight, reduction, label_smoothing, ignore_index):
     """Check the arguments; return batched input/target, the valid mask and per-class weights."""
-    check_float(input, "input")
-    check_array(target, "target")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    check_probability(label_smoothing, "label_smoothing")
+    validate.floating(input, "input")
+    validate.array(target, "target")
+    validate.choice(reduction, _REDUCTIONS, "reduction")
+    validate.probability(label_smoothing, "label_smoothing")
     if not np.issubdtype(target.dtype, np.integer):
         raise ValueError(f"target must hold class indices (an integer array), got dtype {target.dtype}")
     if input.ndim == 1:  # unbatched: one sample
@@ -40,7 +41,7 @@ def _prepare(input, target, weight, reduction, label_smoothing, ignore_index):
     if weight is None:
         class_weight = np.ones(num_classes, dtype=input.dtype)
     else:
-        class_weight = check_shape(weight, (num_classes,), "weight")
+        class_weight = validate.shape(weight, (num_classes,), "weight")
     return input, np.where(valid, target, 0), valid, class_weight
 
 
@@ -56,9 +57,27 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
                   ignore_index=-100):
     """Softmax cross-entropy of logits ``input`` against class indices ``target``.
 
-    With smoothing ``eps`` the target distribution puts ``1 - eps + eps/C`` on the true class
-    and ``eps/C`` on the others. ``"mean"`` divides by the summed weights of the targets, so
-    class-weighted losses average like torch's.
+    Args:
+        input: logits, one row of ``C`` scores per sample.
+        target: the true class of each sample (integers in ``[0, C)`` or ``ignore_index``).
+        weight: one weight per class, or None.
+        reduction: ``"mean"`` (divided by the summed weights of the targets, so
+            class-weighted losses average like torch's), ``"sum"`` or ``"none"``.
+        label_smoothing: ``eps``: the target distribution puts ``1 - eps + eps/C`` on the
+            true class and ``eps/C`` on the others.
+        ignore_index: a target value that contributes nothing.
+
+    Shape:
+        - input: ``(N, C)`` or ``(N, C, d1, ...)`` or ``(C,)``
+        - target: ``(N,)`` or ``(N, d1, ...)`` or ``()``
+        - output: a number, or the target's shape with ``reduction="none"``
+
+    Examples::
+
+        >>> float(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])))  # log 2
+        0.6931471805599453
+
+    Taught in: chapter 5 (softmax and cross-entropy).
     """
     unbatched = input.ndim == 1
     input, target, valid, class_weight = _prepare(
@@ -78,7 +97,9 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
 
 def cross_entropy_backward(grad_output, input, target, weight=None, reduction="mean",
                            label_smoothing=0.0, ignore_index=-100):
-    """Gradient of :func:`cross_entropy` with respect to the logits ``input``."""
+    """Gradient of :func:`cross_entropy` with respect to the logits ``input``: for the mean
+    without smoothing or weights, ``(softmax(input) - one_hot(target)) / N``. Arguments as
+    the forward's; ``grad_output`` has the loss's shape. Returns an array of ``input``'s shape."""
     unbatched = input.ndim == 1
     batched_input, target, valid, class_weight = _prepare(
         input, target, weight, reduction, label_smoothing, ignore_index)
@@ -87,7 +108,7 @@ def cross_entropy_backward(grad_output, input, target, weight=None, reduction="m
     loss_shape = target.shape if reduction == "none" else ()
     if reduction == "none" and unbatched:
         grad_output = grad_output.reshape(loss_shape) if grad_output.ndim == 0 else grad_output
-    check_shape(grad_output, loss_shape, "grad_output")
+    validate.shape(grad_output, loss_shape, "grad_output")
     target_weight = class_weight[target] * valid
     # Per-sample upstream gradient with the class axis restored for broadcasting; ignored
     # samples get exactly 0 (torch's gradient stays finite even when the mean loss is nan).

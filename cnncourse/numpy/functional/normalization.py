@@ -2,13 +2,15 @@
 
 All four standardize ``x`` over some axes, ``x_hat = (x - mean) / sqrt(var + eps)`` with the
 biased variance, then apply a learned scale and shift. They differ only in which axes
-the statistics are taken over, so they share one forward and one backward core.
-"""
-import numbers
+the statistics are taken over, so they share one forward and one backward core. Each
+backward returns ``(grad_input, grad_weight, grad_bias)`` shaped like ``input``, ``weight``
+and ``bias`` (None for a parameter not given).
 
+Taught in: chapter 6 (batch normalization; layer, instance and group normalization).
+"""
 import numpy as np
 
-from ._validate import _is_int, check_float, check_ndim, check_shape
+from cnncourse import validate
 
 __all__ = [
     "batch_norm", "batch_norm_backward",
@@ -20,13 +22,11 @@ __all__ = [
 
 # ---------------------------------------------------------------- shared core
 def _check_eps(eps):
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"eps must be a number > 0, got {eps!r}")
+    validate.number(eps, "eps", above=0)
 
 
 def _check_momentum(momentum):
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
+    validate.number(momentum, "momentum", at_least=0, at_most=1)
 
 
 def _standardize(x, axes, eps):
@@ -49,8 +49,8 @@ def _standardize_backward(grad_xhat, x_hat, inv_std, axes):
 
 def _check_param(param, shape, name):
     if param is not None:
-        check_float(param, name)
-        check_shape(param, shape, name)
+        validate.floating(param, name)
+        validate.shape(param, shape, name)
 
 
 def _affine(x_hat, weight, bias, param_shape):
@@ -69,7 +69,7 @@ def _affine_backward(grad_output, x_hat, weight, bias, param_shape, param_axes):
 
 def _channel_layout(input, name="input"):
     """For ``(N, C, *)`` input: channel count, the non-channel axes, a broadcast shape for (C,)."""
-    check_float(input, name)
+    validate.floating(input, name)
     if input.ndim < 2:
         raise ValueError(f"{name} must be at least 2-D (N, C, ...), got shape {input.shape}")
     axes = (0,) + tuple(range(2, input.ndim))
@@ -83,7 +83,7 @@ def _batch_norm_setup(input, running_mean, running_var, weight, bias, training, 
     _check_eps(eps)
     for stat, name in ((running_mean, "running_mean"), (running_var, "running_var")):
         if stat is not None:
-            check_shape(stat, (channels,), name)
+            validate.shape(stat, (channels,), name)
         elif not training:
             raise ValueError(f"{name} is required in evaluation mode (training=False)")
     _check_param(weight, (channels,), "weight")
@@ -110,12 +110,26 @@ def _update_running(running, batch_value, momentum):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Normalize each channel of ``(N, C, *)`` input with batch or running statistics.
+    """Normalize each channel of ``(N, C, *)`` input with batch or running statistics,
+    like ``F.batch_norm``.
 
-    Training uses the batch mean and biased variance, and updates the running statistics
-    in place: ``running = (1 - momentum) * running + momentum * batch``, where the running
-    variance gets the *unbiased* batch variance. Keras' ``BatchNormalization(momentum=m)``
-    weights the old value instead: ``keras_momentum = 1 - torch_momentum`` (0.99 <-> 0.01).
+    Args:
+        input: the batch.
+        running_mean, running_var: per-channel running statistics (updated in place in
+            training, required in evaluation), or None.
+        weight, bias: the learned per-channel scale and shift, or None.
+        training: use (and record) the batch statistics instead of the running ones.
+        momentum: ``running = (1 - momentum) * running + momentum * batch``, where the
+            running variance gets the *unbiased* batch variance. Keras'
+            ``BatchNormalization(momentum=m)`` weights the old value instead:
+            ``keras_momentum = 1 - torch_momentum`` (0.99 <-> 0.01).
+        eps: added to the variance before the square root.
+
+    Shape:
+        - input and output: ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``
+        - running_mean, running_var, weight, bias: ``(C,)``
+
+    Taught in: chapter 6 (batch normalization).
     """
     _check_momentum(momentum)
     x_hat, _, mean, var, axes, shape = _batch_norm_setup(
@@ -129,12 +143,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def batch_norm_backward(grad_output, input, running_mean, running_var, weight=None, bias=None,
                         training=False, momentum=0.1, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)``; running statistics are left untouched.
+    """Gradients of :func:`batch_norm`: ``(grad_input, grad_weight, grad_bias)``; the
+    running statistics are left untouched.
 
     In training mode the gradient flows through the batch mean and variance; in evaluation
     mode they are constants and the layer is a per-channel affine map.
     """
-    check_shape(grad_output, input.shape, "grad_output")
+    validate.shape(grad_output, input.shape, "grad_output")
     x_hat, inv_std, _, _, axes, shape = _batch_norm_setup(
         input, running_mean, running_var, weight, bias, training, eps)
     grad_xhat, grad_weight, grad_bias = _affine_backward(grad_output, x_hat, weight, bias, shape, axes)
@@ -147,9 +162,9 @@ def batch_norm_backward(grad_output, input, running_mean, running_var, weight=No
 
 # ---------------------------------------------------------------- layer norm
 def _layer_norm_setup(input, normalized_shape, weight, bias, eps):
-    check_float(input, "input")
+    validate.floating(input, "input")
     _check_eps(eps)
-    normalized_shape = (normalized_shape,) if _is_int(normalized_shape) else tuple(normalized_shape)
+    normalized_shape = (normalized_shape,) if validate.is_int(normalized_shape) else tuple(normalized_shape)
     k = len(normalized_shape)
     if k == 0 or input.shape[input.ndim - k:] != normalized_shape or input.ndim < k:
         raise ValueError(
@@ -164,14 +179,20 @@ def _layer_norm_setup(input, normalized_shape, weight, bias, eps):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalize each sample over its trailing ``normalized_shape`` dims (elementwise affine)."""
+    """Normalize each sample over its trailing ``normalized_shape`` dimensions, like
+    ``F.layer_norm`` (``weight`` and ``bias`` of ``normalized_shape``: an element-wise affine).
+
+    Shape: input and output ``(*, *normalized_shape)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
+    """
     x_hat, _, _, _, shape = _layer_norm_setup(input, normalized_shape, weight, bias, eps)
     return _affine(x_hat, weight, bias, shape)
 
 
 def layer_norm_backward(grad_output, input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`layer_norm`."""
-    check_shape(grad_output, input.shape, "grad_output")
+    """Gradients of :func:`layer_norm`: ``(grad_input, grad_weight, grad_bias)``."""
+    validate.shape(grad_output, input.shape, "grad_output")
     x_hat, inv_std, norm_axes, lead_axes, shape = _layer_norm_setup(
         input, normalized_shape, weight, bias, eps)
     grad_xhat, grad_weight, grad_bias = _affine_backward(
@@ -184,7 +205,7 @@ def _group_norm_setup(input, num_groups, weight, bias, eps):
     """Standardize over (channels of a group) x (spatial); returns arrays in group layout."""
     channels, param_axes, shape = _channel_layout(input)
     _check_eps(eps)
-    if not _is_int(num_groups) or num_groups < 1 or channels % num_groups:
+    if not validate.is_int(num_groups) or num_groups < 1 or channels % num_groups:
         raise ValueError(
             f"num_groups={num_groups!r} must be a positive divisor of the {channels} input channels"
         )
@@ -198,14 +219,20 @@ def _group_norm_setup(input, num_groups, weight, bias, eps):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Normalize each sample over groups of ``C // num_groups`` channels (per-channel affine)."""
+    """Normalize each sample over groups of ``C // num_groups`` channels, like
+    ``F.group_norm`` (``weight`` and ``bias`` per channel).
+
+    Shape: input and output ``(N, C, *)``; ``weight`` and ``bias`` ``(C,)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
+    """
     x_hat, _, _, shape = _group_norm_setup(input, num_groups, weight, bias, eps)
     return _affine(x_hat.reshape(input.shape), weight, bias, shape)
 
 
 def group_norm_backward(grad_output, input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`group_norm`."""
-    check_shape(grad_output, input.shape, "grad_output")
+    """Gradients of :func:`group_norm`: ``(grad_input, grad_weight, grad_bias)``."""
+    validate.shape(grad_output, input.shape, "grad_output")
     x_hat, inv_std, param_axes, shape = _group_norm_setup(input, num_groups, weight, bias, eps)
     grad_xhat, grad_weight, grad_bias = _affine_backward(
         grad_output, x_hat.reshape(input.shape), weight, bias, shape, param_axes)
@@ -224,11 +251,16 @@ def _instance_channels(input):
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Normalize each (sample, channel) plane on its own: group norm with one channel per group.
+    """Normalize each (sample, channel) plane on its own, like ``F.instance_norm``: group
+    norm with one channel per group.
 
     With ``use_input_stats`` the running statistics (if given) are updated in place with
     the per-instance statistics averaged over the batch, as torch does; without it the
     running statistics normalize, exactly like :func:`batch_norm` in evaluation mode.
+
+    Shape: input and output ``(N, C, L)`` or ``(N, C, H, W)``; the rest ``(C,)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
     """
     channels = _instance_channels(input)
     if not use_input_stats:
@@ -236,7 +268,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     _check_momentum(momentum)
     for stat, name in ((running_mean, "running_mean"), (running_var, "running_var")):
         if stat is not None:
-            check_shape(stat, (channels,), name)
+            validate.shape(stat, (channels,), name)
     out = group_norm(input, channels, weight, bias, eps)
     spatial_axes = tuple(range(2, input.ndim))
     _update_running(running_mean, input.mean(axis=spatial_axes).mean(axis=0), momentum)
@@ -246,7 +278,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def instance_norm_backward(grad_output, input, running_mean=None, running_var=None, weight=None,
                            bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`instance_norm`."""
+    """Gradients of :func:`instance_norm`: ``(grad_input, grad_weight, grad_bias)``."""
     channels = _instance_channels(input)
     if not use_input_stats:
         return batch_norm_backward(grad_output, input, running_mean, running_var, weight, bias,

@@ -1,23 +1,27 @@
-"""Pooling and nearest-neighbour resizing in NumPy, with their gradients.
+"""Pooling and nearest-neighbour resizing with their gradients, written as the definitions.
 
-Arguments and results follow ``torch.nn.functional`` (NCHW). Windowed pools loop
-over the few kernel offsets, not over the many output positions: each offset is
-one strided slice of the whole batch, so ``max_pool2d`` is a running
-``np.maximum`` of ``kH * kW`` slices. The backward passes add each output
-gradient back onto the window it came from, with the same ``col2im`` the
-convolution uses.
+Arguments and results follow ``torch.nn.functional`` (NCHW). A pooling window is placed
+like a convolution's receptive field: output ``(p, q)`` reads rows ``p*s + i*d`` and
+columns ``q*s + j*d`` of the padded input (padding counts as -inf for max, as zeros for
+the average). The windowed pools below loop over the output positions; ``impl`` switches:
 
-Adaptive average pooling and nearest-neighbour resizing are linear maps that act
-on rows and columns separately, so both are ``rows @ x @ columns.T`` with small
-matrices, and their gradients are the same product with the matrices transposed.
+- ``impl="loops"``: these loops (slow; for reading and for checking).
+- ``impl="slices"``: the loop runs over the few kernel offsets instead, each one strided
+  slice of the whole batch (:mod:`cnncourse.numpy.fast.pooling`).
+- ``impl="auto"`` (default): ``"slices"``.
+
+Adaptive average pooling and nearest-neighbour resizing are linear maps that act on rows
+and columns separately, so both are ``rows @ x @ columns.T`` with small matrices, and
+their gradients are the same product with the matrices transposed.
+
+Taught in: chapter 4 (pooling, upsampling), chapter 5 (pooling backward).
 """
 import numbers
 
 import numpy as np
 
-from cnncourse import shapes
-from ._im2col import col2im, pad2d, window_slices
-from ._validate import _pair, check_float, check_ndim, check_positive, check_shape
+from cnncourse import shapes, validate
+from cnncourse.numpy import fast
 
 __all__ = [
     "max_pool2d", "max_pool2d_backward",
@@ -26,151 +30,182 @@ __all__ = [
     "interpolate", "interpolate_backward",
 ]
 
+IMPLS = ("auto", "loops", "slices")
 
+
+# ----------------------------------------------------------------------------- helpers
 def _check_input(input):
-    return check_float(check_ndim(input, 4, "input", "(N, C, H, W)"), "input")
+    return validate.floating(validate.ndim(input, 4, "input", "(N, C, H, W)"), "input")
 
 
-def _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode):
-    """Validate; return the window geometry ``(kernel, stride, dilation, out_size)`` and
-    the padding ``((top, bottom), (left, right))`` that makes every window fit.
+def _windows(input, kernel_size, stride, padding, dilation, ceil_mode, impl):
+    """Check a windowed pool's arguments; return its :class:`cnncourse.shapes.Windows`.
 
-    The bottom/right amount covers exactly the last window: more than ``padding``
-    with ``ceil_mode``, or negative (a crop) when the last rows fall in no window.
+    torch treats ``stride=None`` (and an empty list) as "same as the kernel".
     """
+    validate.choice(impl, IMPLS, "impl")
     _check_input(input)
-    kernel = _pair(check_positive(kernel_size, "kernel_size"), "kernel_size")
-    # torch treats stride=None (and an empty list) as "same as the kernel"
+    kernel = validate.pair(validate.positive(kernel_size, "kernel_size"), "kernel_size")
     stride = kernel if stride is None or stride == [] or stride == () else stride
-    out_size = shapes.pool2d_output_size(input.shape[2:], kernel, stride, padding, dilation,
-                                         ceil_mode)
-    stride, padding, dilation = (_pair(stride, "stride"), _pair(padding, "padding"),
-                                 _pair(dilation, "dilation"))
-    pads = []
-    for size, k, s, p, d, o in zip(input.shape[2:], kernel, stride, padding, dilation, out_size):
-        needed = (o - 1) * s + d * (k - 1) + 1  # padded extent the windows read
-        pads.append((p, needed - size - p))
-    return (kernel, stride, dilation, tuple(out_size)), tuple(pads)
+    return shapes.pool2d_windows(input.shape[2:], kernel, stride, padding, dilation, ceil_mode)
 
 
 def _check_grad_output(grad_output, input, out_size):
-    check_shape(grad_output, input.shape[:2] + out_size, "grad_output")
-    if grad_output.dtype != input.dtype:
-        raise ValueError(f"grad_output dtype {grad_output.dtype} differs from input dtype "
-                         f"{input.dtype}")
+    validate.shape(grad_output, input.shape[:2] + tuple(out_size), "grad_output")
+    validate.same_dtype(grad_output, input.dtype, "grad_output", "input")
 
 
-def _spread_back(per_offset, input, geometry, pads):
-    """Input gradient from ``per_offset[n, c, i, j, p, q]``, the gradient reaching
-    input pixel ``(p*s + i*d, q*s + j*d)`` (padded coordinates) from output ``(p, q)``."""
-    kernel, stride, dilation, out_size = geometry
-    padded_size = tuple(size + a + b for size, (a, b) in zip(input.shape[2:], pads))
-    grad = col2im(per_offset, padded_size, stride, dilation)
-    return pad2d(grad, tuple((-a, -b) for a, b in pads))
+def _pad(x, padding, value):
+    """Pad the last two axes by ``((top, bottom), (left, right))`` with ``value``; a
+    negative bottom/right amount crops rows that no window reaches."""
+    (top, bottom), (left, right) = padding
+    x = x[:, :, :x.shape[2] + min(bottom, 0), :x.shape[3] + min(right, 0)]
+    return np.pad(x, ((0, 0), (0, 0), (top, max(bottom, 0)), (left, max(right, 0))),
+                  constant_values=value)
 
 
-# --- max pooling ----------------------------------------------------------------
-
-def _max_and_offset(input, geometry, pads):
-    """Window maxima and, for each, which kernel offset ``i * kW + j`` held it.
-
-    Ties go to the first offset in row-major order and NaN wins, as in PyTorch.
-    """
-    kernel, stride, dilation, out_size = geometry
-    x = pad2d(input, pads, value=-np.inf)
-    best = offset = None
-    for (i, j), where in window_slices(kernel, stride, dilation, out_size):
-        candidate = x[where]
-        if best is None:
-            best, offset = candidate.copy(), np.zeros(candidate.shape, dtype=np.int64)
-            continue
-        better = candidate > best
-        better |= np.isnan(candidate)
-        np.copyto(best, candidate, where=better)  # ~10x faster than boolean indexing
-        np.copyto(offset, i * kernel[1] + j, where=better)
-    return best, offset
+def _crop(x, padding):
+    """Undo :func:`_pad` on a gradient: drop the padding, put back the cropped rows as 0."""
+    (top, bottom), (left, right) = padding
+    x = x[:, :, top:x.shape[2] - max(bottom, 0), left:x.shape[3] - max(right, 0)]
+    return np.pad(x, ((0, 0), (0, 0), (0, max(-bottom, 0)), (0, max(-right, 0))))
 
 
+def _window(x, p, q, win):
+    """The pooling window of output ``(p, q)`` in padded ``x``: ``(N, C, kH, kW)``, a view."""
+    (kh, kw), (sh, sw), (dh, dw) = win.kernel, win.stride, win.dilation
+    return x[:, :, p * sh:p * sh + dh * (kh - 1) + 1:dh, q * sw:q * sw + dw * (kw - 1) + 1:dw]
+
+
+def _first_max(window):
+    """Flat index ``i * kW + j`` of each window's maximum: the first one in row-major
+    order, and NaN wins (np.argmax's rules, and PyTorch's)."""
+    return window.reshape(window.shape[:2] + (-1,)).argmax(axis=2)
+
+
+# ----------------------------------------------------------------------------- max pooling
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+               return_indices=False, *, impl="auto"):
     """Largest value of each window, like ``F.max_pool2d``; padding counts as -inf.
 
-    With ``return_indices``, also the flat index ``row * W + col`` of each maximum in
-    its input plane (what ``F.max_unpool2d`` expects).
+    Args:
+        input: the batch.
+        kernel_size, stride, padding, dilation: ints or ``(h, w)`` pairs; ``stride``
+            defaults to ``kernel_size``; ``padding`` is at most half the kernel.
+        ceil_mode: keep a last, partial window (PyTorch's rule).
+        return_indices: also return the flat index ``row * W + col`` of each maximum in
+            its input plane (what ``F.max_unpool2d`` expects).
+        impl: ``"auto"``, ``"loops"`` or ``"slices"`` (see the module).
+
+    Shape:
+        - input: ``(N, C, H, W)``
+        - output: ``(N, C, H_out, W_out)`` (:func:`cnncourse.shapes.pool2d_output_size`)
+
+    Examples::
+
+        >>> max_pool2d(np.arange(9.0).reshape(1, 1, 3, 3), 2, stride=1, impl="loops")
+        array([[[[4., 5.],
+                 [7., 8.]]]])
+
+    Taught in: chapter 4 (max and average pooling).
     """
-    geometry, pads = _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode)
-    kernel, stride, dilation, out_size = geometry
-    if return_indices:
-        out, offset = _max_and_offset(input, geometry, pads)
-        i, j = np.divmod(offset, kernel[1])
-        rows = np.arange(out_size[0])[:, None] * stride[0] + i * dilation[0] - pads[0][0]
-        cols = np.arange(out_size[1]) * stride[1] + j * dilation[1] - pads[1][0]
-        return out, rows * input.shape[3] + cols
-    x = pad2d(input, pads, value=-np.inf)
-    out = None
-    for _, where in window_slices(kernel, stride, dilation, out_size):
-        # np.maximum on strided slices: ~35x faster than reshape + max for 2x2.
-        out = x[where].copy() if out is None else np.maximum(out, x[where], out=out)
-    return out
+    win = _windows(input, kernel_size, stride, padding, dilation, ceil_mode, impl)
+    if impl != "loops":  # the fast engine: loop over kernel offsets, not positions
+        return fast.max_pool2d(input, win, return_indices)
+    x = _pad(input, win.padding, -np.inf)
+    out = np.empty(input.shape[:2] + win.out_size, input.dtype)
+    where = np.empty(out.shape, np.int64)
+    (top, _), (left, _), width = *win.padding, input.shape[3]
+    for p in range(win.out_size[0]):
+        for q in range(win.out_size[1]):
+            window = _window(x, p, q, win)
+            i, j = np.divmod(_first_max(window), win.kernel[1])
+            out[:, :, p, q] = window.max(axis=(2, 3))
+            where[:, :, p, q] = (p * win.stride[0] + i * win.dilation[0] - top) * width \
+                + q * win.stride[1] + j * win.dilation[1] - left
+    return (out, where) if return_indices else out
 
 
 def max_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0, dilation=1,
-                        ceil_mode=False):
-    """Gradient of :func:`max_pool2d`: each output gradient goes to its window's maximum."""
-    geometry, pads = _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode)
-    kernel, _, _, out_size = geometry
-    _check_grad_output(grad_output, input, out_size)
-    _, offset = _max_and_offset(input, geometry, pads)
-    offsets = np.arange(kernel[0] * kernel[1]).reshape(kernel)[:, :, None, None]
-    winners = offset[:, :, None, None] == offsets                # (N, C, kH, kW, Ho, Wo)
-    per_offset = np.where(winners, grad_output[:, :, None, None], 0).astype(input.dtype)
-    return _spread_back(per_offset, input, geometry, pads)
+                        ceil_mode=False, *, impl="auto"):
+    """Gradient of :func:`max_pool2d`: each output gradient goes to its window's maximum.
+
+    Shape: ``grad_output`` as the forward's output; returned as ``input``.
+
+    Taught in: chapter 5 (pooling backward).
+    """
+    win = _windows(input, kernel_size, stride, padding, dilation, ceil_mode, impl)
+    _check_grad_output(grad_output, input, win.out_size)
+    if impl != "loops":
+        return fast.max_pool2d_backward(grad_output, input, win)
+    x = _pad(input, win.padding, -np.inf)
+    grad = np.zeros(x.shape, input.dtype)
+    n, c = np.meshgrid(np.arange(input.shape[0]), np.arange(input.shape[1]), indexing="ij")
+    for p in range(win.out_size[0]):
+        for q in range(win.out_size[1]):
+            i, j = np.divmod(_first_max(_window(x, p, q, win)), win.kernel[1])
+            rows, cols = p * win.stride[0] + i * win.dilation[0], q * win.stride[1] + j * win.dilation[1]
+            grad[n, c, rows, cols] += grad_output[:, :, p, q]
+    return np.ascontiguousarray(_crop(grad, win.padding))
 
 
-# --- average pooling --------------------------------------------------------------
-
-def _avg_divisor(input, geometry, pads, count_include_pad, divisor_override):
-    """What each window sum is divided by, shaped ``(H_out, W_out)``, as PyTorch does:
-    the window clipped to the padded input (``count_include_pad``) or to the input."""
+# ----------------------------------------------------------------------------- average pooling
+def _avg_divisor(input, win, count_include_pad, divisor_override):
+    """What each window sum is divided by: ``(H_out, W_out)`` counts, or the override."""
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(divisor_override,
-                                                                numbers.Integral) \
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, numbers.Integral) \
                 or divisor_override == 0:
             raise ValueError(f"divisor_override must be a nonzero int, got {divisor_override!r}")
         return divisor_override
-    kernel, stride, _, out_size = geometry
-    counts = []
-    for size, k, s, (p, _), o in zip(input.shape[2:], kernel, stride, pads, out_size):
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, size + p)
-        if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, size)
-        counts.append(end - start)
-    return np.outer(*counts).astype(input.dtype)
+    rows, cols = shapes.avg_pool2d_window_sizes(input.shape[2:], win, count_include_pad)
+    return np.outer(rows, cols).astype(input.dtype)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    """Mean of each window, like ``F.avg_pool2d`` (padding counts as zeros)."""
-    geometry, pads = _pool_setup(input, kernel_size, stride, padding, 1, ceil_mode)
-    x = pad2d(input, pads)
-    total = None
-    for _, where in window_slices(*geometry):
-        total = x[where].copy() if total is None else np.add(total, x[where], out=total)
-    return total / _avg_divisor(input, geometry, pads, count_include_pad, divisor_override)
+               count_include_pad=True, divisor_override=None, *, impl="auto"):
+    """Mean of each window, like ``F.avg_pool2d`` (padding counts as zeros).
+
+    Args:
+        input, kernel_size, stride, padding, ceil_mode, impl: as in :func:`max_pool2d`.
+        count_include_pad: divide by the window's size including the padding zeros (True,
+            PyTorch's default) or by the input values it covers.
+        divisor_override: divide every window sum by this int instead.
+
+    Shape: as :func:`max_pool2d`.
+
+    Taught in: chapter 4 (max and average pooling).
+    """
+    win = _windows(input, kernel_size, stride, padding, 1, ceil_mode, impl)
+    divisor = _avg_divisor(input, win, count_include_pad, divisor_override)
+    if impl != "loops":
+        return fast.avg_pool2d(input, win, divisor)
+    x = _pad(input, win.padding, 0.0)
+    total = np.empty(input.shape[:2] + win.out_size, input.dtype)
+    for p in range(win.out_size[0]):
+        for q in range(win.out_size[1]):
+            total[:, :, p, q] = _window(x, p, q, win).sum(axis=(2, 3))
+    return total / divisor
 
 
 def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
-                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+                        ceil_mode=False, count_include_pad=True, divisor_override=None, *,
+                        impl="auto"):
     """Gradient of :func:`avg_pool2d`: each output gradient, divided like the forward,
-    is shared by every pixel of its window."""
-    geometry, pads = _pool_setup(input, kernel_size, stride, padding, 1, ceil_mode)
-    kernel, _, _, out_size = geometry
-    _check_grad_output(grad_output, input, out_size)
-    share = grad_output / _avg_divisor(input, geometry, pads, count_include_pad,
-                                       divisor_override)
-    per_offset = np.broadcast_to(share[:, :, None, None], share.shape[:2] + kernel + out_size)
-    return _spread_back(per_offset, input, geometry, pads)
+    is shared by every pixel of its window.
+
+    Taught in: chapter 5 (pooling backward).
+    """
+    win = _windows(input, kernel_size, stride, padding, 1, ceil_mode, impl)
+    _check_grad_output(grad_output, input, win.out_size)
+    divisor = _avg_divisor(input, win, count_include_pad, divisor_override)
+    if impl != "loops":
+        return fast.avg_pool2d_backward(grad_output, input, win, divisor)
+    share = grad_output / divisor
+    grad = np.zeros(_pad(input, win.padding, 0.0).shape, input.dtype)
+    for p in range(win.out_size[0]):
+        for q in range(win.out_size[1]):
+            _window(grad, p, q, win)[...] += share[:, :, p, q, None, None]
+    return np.ascontiguousarray(_crop(grad, win.padding))
 
 
 # --- separable linear resampling: adaptive pooling and nearest resizing --------------
@@ -187,7 +222,7 @@ def _target_size(input, output_size, name):
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
         raise ValueError(f"{name} must be an int or a pair, got {output_size!r}")
     size = tuple(d if o is None else o for o, d in zip(output_size, input.shape[2:]))
-    return _pair(check_positive(size, name), name)
+    return validate.pair(validate.positive(size, name), name)
 
 
 def _adaptive_matrices(input, output_size):
@@ -203,7 +238,12 @@ def _adaptive_matrices(input, output_size):
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed ``output_size``, like ``F.adaptive_avg_pool2d``."""
+    """Average pooling to a fixed ``output_size``, like ``F.adaptive_avg_pool2d``.
+
+    Shape: ``(N, C, H, W)`` -> ``(N, C, *output_size)``; ``None`` keeps that side.
+
+    Taught in: chapter 4 (global and adaptive pooling).
+    """
     _check_input(input)
     return _resample(input, *_adaptive_matrices(input, output_size))
 
@@ -222,7 +262,7 @@ def _nearest_matrices(input, size, scale_factor, mode):
     if mode != "nearest":
         raise ValueError(f"mode must be 'nearest' (the only mode implemented), got {mode!r}")
     if (size is None) == (scale_factor is None):
-        raise ValueError("give exactly one of size and scale_factor")
+        raise ValueError("size or scale_factor must be given: exactly one of size and scale_factor")
     if size is not None:
         out = _target_size(input, size, "size")
         scales = (None, None)
@@ -232,7 +272,7 @@ def _nearest_matrices(input, size, scale_factor, mode):
             raise ValueError(f"scale_factor must be a positive number or pair, "
                              f"got {scale_factor!r}")
         out = tuple(int(np.floor(n * f)) for n, f in zip(input.shape[2:], scales))
-        check_positive(out, "output size (input size * scale_factor)")
+        validate.positive(out, "output size (input size * scale_factor)")
     mats = []
     for n, o, f in zip(input.shape[2:], out, scales):
         dst = np.arange(o)
@@ -248,7 +288,12 @@ def _nearest_matrices(input, size, scale_factor, mode):
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest"):
-    """Nearest-neighbour resize, like ``F.interpolate(..., mode='nearest')``."""
+    """Nearest-neighbour resize, like ``F.interpolate(..., mode='nearest')``.
+
+    Shape: ``(N, C, H, W)`` -> ``(N, C, *size)`` or ``floor(H * scale_factor)`` per side.
+
+    Taught in: chapter 4 (upsampling).
+    """
     _check_input(input)
     return _resample(input, *_nearest_matrices(input, size, scale_factor, mode))
 

@@ -1,5 +1,5 @@
 """``Sequential``: modules applied in order; backward runs them in reverse."""
-from .module import Module
+from cnncourse.numpy.nn.module import Module
 
 __all__ = ["Sequential"]
 

@@ -4,14 +4,20 @@ Constructor arguments and defaults are torch's. Weights start like torch's defau
 (``kaiming_uniform_(a=sqrt(5))``, i.e. ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, and the same
 bound for biases) drawn from ``rng``, a ``numpy.random.Generator`` or seed, so a model is
 reproducible. ``dtype`` defaults to float32 as in torch; call ``.double()`` for gradient checks.
+
+A layer names its two functions (``forward_fn, backward_fn = F.relu, F.relu_backward``):
+``forward`` keeps the input, ``backward`` passes it back to ``backward_fn`` with the same
+options, which recomputes what it needs (the convention of :mod:`cnncourse.numpy.functional`).
+
+Taught in: chapter 7 (LeNet-5 built from these modules and trained in NumPy).
 """
 import math
 
 import numpy as np
 
-from .. import functional as F
-from ..functional._validate import _pair, check_positive
-from .module import Module, Parameter
+from cnncourse import validate
+from cnncourse.numpy import functional as F
+from cnncourse.numpy.nn.module import Module, Parameter
 
 __all__ = [
     "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
@@ -28,9 +34,11 @@ def _uniform_parameter(rng, shape, fan_in, dtype):
 
 # ---------------------------------------------------------------- layers with weights
 class _WeightedLayer(Module):
-    """A weight, an optional bias, and ``fn(input, weight, bias, **options)`` + its backward."""
+    """A weight, an optional bias, and ``forward_fn(input, weight, bias, **options)`` with
+    ``backward_fn(grad_output, input, weight, bias, **options) -> (grad_input,
+    grad_weight, grad_bias)``."""
 
-    _fn = None  # name of the functional forward; its backward is "<name>_backward"
+    forward_fn = backward_fn = None  # set by each subclass (as staticmethods)
 
     def __init__(self, weight_shape, fan_in, bias_size, bias, rng, dtype, **options):
         super().__init__()
@@ -44,14 +52,14 @@ class _WeightedLayer(Module):
 
     def forward(self, input):
         self._input = input
-        return getattr(F, self._fn)(input, self.weight.data, self._bias_data(), **self.options)
+        return self.forward_fn(input, self.weight.data, self._bias_data(), **self.options)
 
     def _backward_extras(self):
         """Extra keyword arguments for the functional backward (e.g. a forward cache)."""
         return {}
 
     def backward(self, grad_output):
-        grad_input, grad_weight, grad_bias = getattr(F, self._fn + "_backward")(
+        grad_input, grad_weight, grad_bias = self.backward_fn(
             grad_output, self._cached("_input"), self.weight.data, self._bias_data(),
             **self.options, **self._backward_extras())
         self.weight.accumulate(grad_weight)
@@ -68,18 +76,18 @@ class _WeightedLayer(Module):
 class Linear(_WeightedLayer):
     """``y = x W^T + b`` with ``W`` of shape ``(out_features, in_features)``."""
 
-    _fn = "linear"
+    forward_fn, backward_fn = staticmethod(F.linear), staticmethod(F.linear_backward)
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
-        check_positive(in_features, "in_features")
-        check_positive(out_features, "out_features")
+        validate.positive(in_features, "in_features")
+        validate.positive(out_features, "out_features")
         super().__init__((out_features, in_features), in_features, out_features, bias, rng, dtype)
 
 
 def _check_groups(in_channels, out_channels, groups):
-    check_positive(groups, "groups")
+    validate.positive(groups, "groups")
     for value, name in ((in_channels, "in_channels"), (out_channels, "out_channels")):
-        check_positive(value, name)
+        validate.positive(value, name)
         if value % groups:
             raise ValueError(f"{name}={value} must be divisible by groups={groups}")
 
@@ -87,12 +95,12 @@ def _check_groups(in_channels, out_channels, groups):
 class Conv2d(_WeightedLayer):
     """2-D convolution with weight ``(out_channels, in_channels // groups, kH, kW)``."""
 
-    _fn = "conv2d"
+    forward_fn, backward_fn = staticmethod(F.conv2d), staticmethod(F.conv2d_backward)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, rng=None, dtype=np.float32):
         _check_groups(in_channels, out_channels, groups)
-        kernel = check_positive(_pair(kernel_size, "kernel_size"), "kernel_size")
+        kernel = validate.positive(validate.pair(kernel_size, "kernel_size"), "kernel_size")
         fan_in = in_channels // groups * kernel[0] * kernel[1]
         super().__init__((out_channels, in_channels // groups) + kernel, fan_in, out_channels,
                          bias, rng, dtype, stride=stride, padding=padding, dilation=dilation,
@@ -114,12 +122,13 @@ class Conv2d(_WeightedLayer):
 class ConvTranspose2d(_WeightedLayer):
     """Transposed convolution with weight ``(in_channels, out_channels // groups, kH, kW)``."""
 
-    _fn = "conv_transpose2d"
+    forward_fn = staticmethod(F.conv_transpose2d)
+    backward_fn = staticmethod(F.conv_transpose2d_backward)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, rng=None, dtype=np.float32):
         _check_groups(in_channels, out_channels, groups)
-        kernel = check_positive(_pair(kernel_size, "kernel_size"), "kernel_size")
+        kernel = validate.positive(validate.pair(kernel_size, "kernel_size"), "kernel_size")
         # torch takes fan_in from weight.shape[1], i.e. the *output* channels per group.
         fan_in = out_channels // groups * kernel[0] * kernel[1]
         super().__init__((in_channels, out_channels // groups) + kernel, fan_in, out_channels,
@@ -139,7 +148,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, dtype=np.float32):
         super().__init__()
-        check_positive(num_features, "num_features")
+        validate.positive(num_features, "num_features")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
@@ -195,9 +204,9 @@ class BatchNorm2d(_BatchNorm):
 
 # ---------------------------------------------------------------- layers without weights
 class _Stateless(Module):
-    """``fn(input, **options)`` and ``fn_backward(grad_output, input, **options)``."""
+    """``forward_fn(input, **options)`` and ``backward_fn(grad_output, input, **options)``."""
 
-    _fn = None  # name of the functional forward; its backward is "<name>_backward"
+    forward_fn = backward_fn = None  # set by each subclass (as staticmethods)
 
     def __init__(self, **options):
         super().__init__()
@@ -205,36 +214,36 @@ class _Stateless(Module):
 
     def forward(self, input):
         self._input = input
-        return getattr(F, self._fn)(input, **self.options)
+        return self.forward_fn(input, **self.options)
 
     def backward(self, grad_output):
-        return getattr(F, self._fn + "_backward")(grad_output, self._cached("_input"), **self.options)
+        return self.backward_fn(grad_output, self._cached("_input"), **self.options)
 
     def extra_repr(self):
         return ", ".join(f"{k}={v}" for k, v in self.options.items())
 
 
 class ReLU(_Stateless):
-    _fn = "relu"
+    forward_fn, backward_fn = staticmethod(F.relu), staticmethod(F.relu_backward)
 
 
 class Sigmoid(_Stateless):
-    _fn = "sigmoid"
+    forward_fn, backward_fn = staticmethod(F.sigmoid), staticmethod(F.sigmoid_backward)
 
 
 class Tanh(_Stateless):
-    _fn = "tanh"
+    forward_fn, backward_fn = staticmethod(F.tanh), staticmethod(F.tanh_backward)
 
 
 class Flatten(_Stateless):
-    _fn = "flatten"
+    forward_fn, backward_fn = staticmethod(F.flatten), staticmethod(F.flatten_backward)
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__(start_dim=start_dim, end_dim=end_dim)
 
 
 class MaxPool2d(_Stateless):
-    _fn = "max_pool2d"
+    forward_fn, backward_fn = staticmethod(F.max_pool2d), staticmethod(F.max_pool2d_backward)
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         super().__init__(kernel_size=kernel_size, stride=stride, padding=padding,
@@ -242,7 +251,7 @@ class MaxPool2d(_Stateless):
 
 
 class AvgPool2d(_Stateless):
-    _fn = "avg_pool2d"
+    forward_fn, backward_fn = staticmethod(F.avg_pool2d), staticmethod(F.avg_pool2d_backward)
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):

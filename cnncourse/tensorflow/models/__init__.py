@@ -1,18 +1,20 @@
 """Reference CNNs in Keras 3 (NHWC); same constructor names, arguments and (torch) layer
-names as :mod:`cnncourse.torch.models`, so :mod:`cnncourse.convert` pairs them."""
-from .alexnet import alexnet
-from .cifar2 import cifar2net
-from .lenet import LENET5_INPUT_SIZE, LENET5_VARIANTS, lenet5
-from .nin import NiNBlock, nin
-from .vgg import vgg11, vgg13, vgg13_cifar, vgg16, vgg19, vgg_block
+names as :mod:`cnncourse.torch.models`, so :mod:`cnncourse.convert` pairs them, and the same
+``MODELS`` registry of whole networks.
+"""
+from cnncourse.tensorflow.models.alexnet import alexnet
+from cnncourse.tensorflow.models.cifar2 import cifar2net
+from cnncourse.tensorflow.models.densenet import DenseBlock, Transition, densenet121, densenet_cifar
+from cnncourse.tensorflow.models.googlenet import InceptionBlock, googlenet
+from cnncourse.tensorflow.models.lenet import LENET5_INPUT_SIZE, LENET5_VARIANTS, lenet5
+from cnncourse.tensorflow.models.nin import NiNBlock, nin
+from cnncourse.tensorflow.models.resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50
+from cnncourse.tensorflow.models.vgg import vgg11, vgg13, vgg13_cifar, vgg16, vgg19, vgg_block
 
-__all__ = ["lenet5", "LENET5_VARIANTS", "LENET5_INPUT_SIZE", "cifar2net", "alexnet",
-           "vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "NiNBlock", "nin"]
+# The registry of whole networks, by the names cnncourse.architectures.MODEL_NAMES lists.
+MODELS = {"lenet5": lenet5, "cifar2net": cifar2net, "alexnet": alexnet, "nin": nin, "vgg11": vgg11, "vgg13": vgg13,
+          "vgg16": vgg16, "vgg19": vgg19, "vgg13_cifar": vgg13_cifar, "googlenet": googlenet, "resnet18": resnet18,
+          "resnet34": resnet34, "resnet50": resnet50, "densenet121": densenet121, "densenet_cifar": densenet_cifar}
 
-# GoogLeNet, ResNet and DenseNet (written alongside these models, same conventions).
-from .densenet import DenseBlock, Transition, densenet121, densenet_cifar  # noqa: E402
-from .googlenet import InceptionBlock, googlenet  # noqa: E402
-from .resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50  # noqa: E402
-
-__all__ += ["googlenet", "InceptionBlock", "resnet18", "resnet34", "resnet50", "BasicBlock", "Bottleneck",
-            "densenet121", "densenet_cifar", "DenseBlock", "Transition"]
+__all__ = ["MODELS", *MODELS, "LENET5_VARIANTS", "LENET5_INPUT_SIZE", "vgg_block", "NiNBlock", "InceptionBlock",
+           "BasicBlock", "Bottleneck", "DenseBlock", "Transition"]

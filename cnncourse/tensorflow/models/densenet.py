@@ -3,13 +3,15 @@
 DenseNet-121 and the small ``densenet_cifar`` (growth 32, blocks (4, 4, 4, 4)); see the torch
 file for why. Layers holding weights carry torchvision's names
 (``features.denseblock1.denselayer1.norm1``) so ``cnncourse.convert`` can pair them.
+
+Taught in: chapter 10 (dense networks).
 """
 import keras
 from keras import layers, ops
 
-from cnncourse.convert import check_densenet
-from cnncourse.tensorflow.layers import batch_norm, check_channels, conv2d
-from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
+from cnncourse.architectures import DENSENET_CONFIGS, densenet_stem
+from cnncourse.tensorflow.layers import MaxPool2d, batch_norm, child, conv2d, serializable
+from cnncourse.validate import positive_ints
 
 __all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
 
@@ -20,7 +22,7 @@ class DenseLayer(layers.Layer):
 
     def __init__(self, in_channels, growth_rate, bn_size=4, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        check_channels(in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
+        positive_ints(in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
         self.in_channels, self.growth_rate, self.bn_size = in_channels, growth_rate, bn_size
         self.norm1 = batch_norm(child(name, "norm1"))
         self.conv1 = conv2d(bn_size * growth_rate, 1, use_bias=False, name=child(name, "conv1"))
@@ -44,7 +46,7 @@ class DenseBlock(layers.Layer):
 
     def __init__(self, num_layers, in_channels, growth_rate, bn_size=4, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        check_channels(num_layers=num_layers, in_channels=in_channels)
+        positive_ints(num_layers=num_layers, in_channels=in_channels)
         self.num_layers, self.in_channels = num_layers, in_channels
         self.growth_rate, self.bn_size = growth_rate, bn_size
         self.dense_layers = [
@@ -72,7 +74,7 @@ class Transition(layers.Layer):
 
     def __init__(self, in_channels, out_channels, name=None, **kwargs):
         super().__init__(name=name, **kwargs)
-        check_channels(in_channels=in_channels, out_channels=out_channels)
+        positive_ints(in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.norm = batch_norm(child(name, "norm"))
         self.conv = conv2d(out_channels, 1, use_bias=False, name=child(name, "conv"))
@@ -92,14 +94,12 @@ def DenseNet(growth_rate, block_config, num_init_features, bn_size=4, num_classe
 
     The input is ``(None, None, in_channels)``; ``input_size`` only picks the stem.
     """
-    imagenet_stem = check_densenet(block_config, num_init_features, num_classes, in_channels, input_size)
+    conv, pool = densenet_stem(block_config, num_init_features, num_classes, in_channels, input_size)
     inputs = keras.Input((None, None, in_channels))
-    kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
-    x = conv2d(num_init_features, kernel, stride, padding, use_bias=False,
-               name="features.conv0")(inputs)
+    x = conv2d(num_init_features, *conv, use_bias=False, name="features.conv0")(inputs)
     x = layers.ReLU()(batch_norm("features.norm0")(x))
-    if imagenet_stem:
-        x = MaxPool2d(3, 2, 1)(x)
+    if pool is not None:
+        x = MaxPool2d(*pool)(x)
     channels = num_init_features
     for i, num_layers in enumerate(block_config):
         block = DenseBlock(num_layers, channels, growth_rate, bn_size,
@@ -115,11 +115,11 @@ def DenseNet(growth_rate, block_config, num_init_features, bn_size=4, num_classe
 
 def densenet121(num_classes=1000, in_channels=3, input_size=224):
     """DenseNet-121: growth 32, blocks (6, 12, 24, 16), 64 stem features; 7,978,856 weights."""
-    return DenseNet(32, (6, 12, 24, 16), 64, 4, num_classes, in_channels, input_size,
+    return DenseNet(*DENSENET_CONFIGS["densenet121"], 4, num_classes, in_channels, input_size,
                     "densenet121")
 
 
 def densenet_cifar(num_classes=10, in_channels=3, input_size=32):
     """Small DenseNet-BC for 32x32 images: growth 32, blocks (4, 4, 4, 4), 64 stem features."""
-    return DenseNet(32, (4, 4, 4, 4), 64, 4, num_classes, in_channels, input_size,
+    return DenseNet(*DENSENET_CONFIGS["densenet_cifar"], 4, num_classes, in_channels, input_size,
                     "densenet_cifar")

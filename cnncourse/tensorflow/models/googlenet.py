@@ -4,15 +4,17 @@ Same layout as the torch file: conv-BN(eps 1e-3)-ReLU units, the paper's 5x5 thi
 (``branch3_kernel=3`` for torchvision's layout), ceil-mode stem pools, no auxiliary
 classifiers. Layers holding weights carry the torch names (``inception3a.branch2.1.conv``)
 so ``cnncourse.convert`` can pair them.
+
+Taught in: chapter 8 (GoogLeNet).
 """
 import keras
 from keras import layers, ops
 
-from cnncourse.convert import INCEPTION_CHANNELS, check_inception_channels, stem_and_downsampling
-from cnncourse.tensorflow.layers import check_channels, conv2d
-from cnncourse.tensorflow.models.resnet import MaxPool2d, child, serializable
+from cnncourse.architectures import GOOGLENET_STEM, INCEPTION_CHANNELS, check_inception_channels, stem_and_downsampling
+from cnncourse.tensorflow.layers import MaxPool2d, child, conv2d, serializable
+from cnncourse.validate import positive_ints
 
-__all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet", "INCEPTION_CHANNELS"]
+__all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet"]
 
 
 @serializable
@@ -80,9 +82,9 @@ def GoogLeNet(num_classes=1000, in_channels=3, input_size=224, branch3_kernel=5,
 
     The input is ``(None, None, in_channels)``: any size that survives the pooling works.
     """
-    check_channels(num_classes=num_classes, in_channels=in_channels)
-    imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 0), (3, 2, 0)],
-                                          [(3, 2, 0), (2, 2, 0)], "GoogLeNet")
+    positive_ints(num_classes=num_classes, in_channels=in_channels)
+    imagenet_stem = stem_and_downsampling(input_size, GOOGLENET_STEM["imagenet"],
+                                          GOOGLENET_STEM["downsampling"], "GoogLeNet")
 
     def stem_pool(x):
         return MaxPool2d(3, 2, ceil_mode=True)(x) if imagenet_stem else x

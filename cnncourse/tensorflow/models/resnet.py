@@ -2,52 +2,18 @@
 
 Blocks are subclassed layers, networks are functional models. Every layer holding weights
 is named after its torch counterpart (``layer1.0.conv1``, ``layer2.0.downsample.0``, ``fc``),
-which is how ``cnncourse.convert`` pairs them. ``child`` (sublayer names), ``MaxPool2d``
-(torch's pooling windows) and ``serializable`` are shared with the GoogLeNet and DenseNet files.
+which is how ``cnncourse.convert`` pairs them.
+
+Taught in: chapter 10 (residual networks).
 """
 import keras
-from keras import layers, ops
+from keras import layers
 
-from cnncourse.convert import stem_and_downsampling
-from cnncourse.tensorflow.layers import batch_norm, check_channels, conv2d
+from cnncourse.architectures import RESNET_CONFIGS, RESNET_WIDTHS, resnet_stem
+from cnncourse.tensorflow.layers import MaxPool2d, batch_norm, child, conv2d, serializable
+from cnncourse.validate import positive_ints
 
-__all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "MaxPool2d"]
-
-
-# Registered so that saved models load without custom_objects.
-serializable = keras.saving.register_keras_serializable(package="cnncourse")
-
-
-def child(name, suffix):
-    """The torch-style qualified name of a sublayer: ``child("layer1.0", "conv1")``."""
-    return f"{name}.{suffix}" if name else suffix
-
-
-@serializable
-class MaxPool2d(layers.Layer):
-    """Max-pooling with torch's ``nn.MaxPool2d`` output size and windows.
-
-    ``padding`` pads both sides with -inf; ``ceil_mode`` (only with padding 0) adds
-    ``stride - 1`` of -inf on the far side so the last partial window is kept.
-    """
-
-    def __init__(self, kernel_size, stride, padding=0, ceil_mode=False, **kwargs):
-        super().__init__(**kwargs)
-        if ceil_mode and padding:
-            raise ValueError("MaxPool2d supports ceil_mode only with padding=0")
-        self.kernel_size, self.stride = kernel_size, stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-
-    def call(self, x):
-        after = self.padding + (self.stride - 1 if self.ceil_mode else 0)
-        if self.padding or after:
-            pads = [(0, 0), (self.padding, after), (self.padding, after), (0, 0)]
-            x = ops.pad(x, pads, constant_values=float("-inf"))
-        return ops.max_pool(x, self.kernel_size, self.stride, padding="valid")
-
-    def get_config(self):
-        return {**super().get_config(), "kernel_size": self.kernel_size, "stride": self.stride,
-                "padding": self.padding, "ceil_mode": self.ceil_mode}
+__all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50"]
 
 
 class ResidualBlock(layers.Layer):
@@ -80,7 +46,7 @@ class BasicBlock(ResidualBlock):
     expansion = 1
 
     def __init__(self, in_channels, out_channels, stride=1, name=None, **kwargs):
-        check_channels(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        positive_ints(in_channels=in_channels, out_channels=out_channels, stride=stride)
         super().__init__(in_channels, out_channels, stride, name=name, **kwargs)
         self.conv1 = conv2d(out_channels, 3, stride, 1, use_bias=False, name=child(name, "conv1"))
         self.bn1 = batch_norm(child(name, "bn1"))
@@ -103,8 +69,8 @@ class Bottleneck(ResidualBlock):
     """1x1 reduce -> 3x3 (with the stride) -> 1x1 expand to ``mid_channels * expansion``."""
 
     def __init__(self, in_channels, mid_channels, stride=1, expansion=4, name=None, **kwargs):
-        check_channels(in_channels=in_channels, mid_channels=mid_channels, stride=stride,
-                            expansion=expansion)
+        positive_ints(in_channels=in_channels, mid_channels=mid_channels, stride=stride,
+                      expansion=expansion)
         super().__init__(in_channels, mid_channels * expansion, stride, name=name, **kwargs)
         self.mid_channels, self.expansion = mid_channels, expansion
         self.conv1 = conv2d(mid_channels, 1, use_bias=False, name=child(name, "conv1"))
@@ -134,37 +100,42 @@ def ResNet(block, blocks_per_stage, num_classes=1000, in_channels=3, input_size=
     The input is ``(None, None, in_channels)``: any size that survives the downsampling works;
     ``input_size`` only picks the stem (ImageNet above 64 px, CIFAR otherwise).
     """
-    check_channels(num_classes=num_classes, in_channels=in_channels)
+    positive_ints(num_classes=num_classes, in_channels=in_channels)
     if len(blocks_per_stage) != 4:
         raise ValueError(f"blocks_per_stage must list 4 stages, got {blocks_per_stage!r}")
-    check_channels(**{f"blocks_per_stage[{i}]": n for i, n in enumerate(blocks_per_stage)})
-    imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], [(3, 2, 1)] * 3, "ResNet")
+    positive_ints(**{f"blocks_per_stage[{i}]": n for i, n in enumerate(blocks_per_stage)})
+    conv, pool = resnet_stem(input_size)
     inputs = keras.Input((None, None, in_channels))
-    kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
-    x = conv2d(64, kernel, stride, padding, use_bias=False, name="conv1")(inputs)
+    x = conv2d(RESNET_WIDTHS[0], *conv, use_bias=False, name="conv1")(inputs)
     x = layers.ReLU()(batch_norm("bn1")(x))
-    if imagenet_stem:
-        x = MaxPool2d(3, 2, 1)(x)
-    channels = 64
-    for stage, num_blocks in enumerate(blocks_per_stage):
+    if pool is not None:
+        x = MaxPool2d(*pool)(x)
+    channels = RESNET_WIDTHS[0]
+    for stage, (width, num_blocks) in enumerate(zip(RESNET_WIDTHS, blocks_per_stage)):
         for i in range(num_blocks):
             stride = 2 if stage > 0 and i == 0 else 1
-            unit = block(channels, 64 * 2 ** stage, stride, name=f"layer{stage + 1}.{i}")
+            unit = block(channels, width, stride, name=f"layer{stage + 1}.{i}")
             x, channels = unit(x), unit.out_channels
     x = layers.GlobalAveragePooling2D()(x)
     return keras.Model(inputs, layers.Dense(num_classes, name="fc")(x), name=name)
 
 
+def _config(name):
+    """``(block class, blocks per stage)`` of ``RESNET_CONFIGS[name]``."""
+    block, blocks_per_stage = RESNET_CONFIGS[name]
+    return {"BasicBlock": BasicBlock, "Bottleneck": Bottleneck}[block], blocks_per_stage
+
+
 def resnet18(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 trainable weights for ImageNet."""
-    return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, input_size, "resnet18")
+    return ResNet(*_config("resnet18"), num_classes, in_channels, input_size, "resnet18")
 
 
 def resnet34(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 trainable weights for ImageNet."""
-    return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, in_channels, input_size, "resnet34")
+    return ResNet(*_config("resnet34"), num_classes, in_channels, input_size, "resnet34")
 
 
 def resnet50(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 trainable weights for ImageNet."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, input_size, "resnet50")
+    return ResNet(*_config("resnet50"), num_classes, in_channels, input_size, "resnet50")

@@ -1,18 +1,23 @@
 """Reference CNNs in PyTorch (NCHW); the Keras twins in :mod:`cnncourse.tensorflow.models`
-have the same constructor names, arguments and layer names."""
-from .alexnet import alexnet
-from .cifar2 import cifar2net
-from .lenet import LENET5_INPUT_SIZE, LENET5_VARIANTS, lenet5
-from .nin import NiNBlock, nin
-from .vgg import vgg11, vgg13, vgg13_cifar, vgg16, vgg19, vgg_block
+have the same constructor names, arguments and layer names.
 
-__all__ = ["lenet5", "LENET5_VARIANTS", "LENET5_INPUT_SIZE", "cifar2net", "alexnet",
-           "vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "NiNBlock", "nin"]
+``MODELS`` is the registry of whole networks (``cnncourse train --model NAME``); blocks such
+as ``vgg_block`` or ``BasicBlock`` are exported for the book and the assignments, not listed
+there.
+"""
+from cnncourse.torch.models.alexnet import alexnet
+from cnncourse.torch.models.cifar2 import cifar2net
+from cnncourse.torch.models.densenet import DenseBlock, Transition, densenet121, densenet_cifar
+from cnncourse.torch.models.googlenet import InceptionBlock, googlenet
+from cnncourse.torch.models.lenet import LENET5_INPUT_SIZE, LENET5_VARIANTS, lenet5
+from cnncourse.torch.models.nin import NiNBlock, nin
+from cnncourse.torch.models.resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50
+from cnncourse.torch.models.vgg import vgg11, vgg13, vgg13_cifar, vgg16, vgg19, vgg_block
 
-# GoogLeNet, ResNet and DenseNet (written alongside these models, same conventions).
-from .densenet import DenseBlock, Transition, densenet121, densenet_cifar  # noqa: E402
-from .googlenet import InceptionBlock, googlenet  # noqa: E402
-from .resnet import BasicBlock, Bottleneck, resnet18, resnet34, resnet50  # noqa: E402
+# The registry of whole networks, by the names cnncourse.architectures.MODEL_NAMES lists.
+MODELS = {"lenet5": lenet5, "cifar2net": cifar2net, "alexnet": alexnet, "nin": nin, "vgg11": vgg11, "vgg13": vgg13,
+          "vgg16": vgg16, "vgg19": vgg19, "vgg13_cifar": vgg13_cifar, "googlenet": googlenet, "resnet18": resnet18,
+          "resnet34": resnet34, "resnet50": resnet50, "densenet121": densenet121, "densenet_cifar": densenet_cifar}
 
-__all__ += ["googlenet", "InceptionBlock", "resnet18", "resnet34", "resnet50", "BasicBlock", "Bottleneck",
-            "densenet121", "densenet_cifar", "DenseBlock", "Transition"]
+__all__ = ["MODELS", *MODELS, "LENET5_VARIANTS", "LENET5_INPUT_SIZE", "vgg_block", "NiNBlock", "InceptionBlock",
+           "BasicBlock", "Bottleneck", "DenseBlock", "Transition"]

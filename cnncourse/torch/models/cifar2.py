@@ -1,20 +1,24 @@
-"""The small CIFAR-2 (airplane vs bird) classifier of seed 002, section 8.6.2.
+"""The small CIFAR-2 (airplane vs bird) classifier of Stevens, Antiga and Viehmann,
+*Deep Learning with PyTorch* (Manning, 2020), chapter 8, as the PyTorch textbook of the
+course's sources reproduces it (section 8.6.2).
 
 conv 3x3 (16) -> tanh -> max pool -> conv 3x3 (8) -> tanh -> max pool -> 512 -> 32 -> tanh -> 2,
 for 32x32 RGB images: 18,090 parameters, as the text prints.
+
+Taught in: chapter 11 (training on CIFAR images).
 """
 from collections import OrderedDict
 
 from torch import nn
 
-from ..layers import check_channels
+from cnncourse.validate import positive_ints
 
 __all__ = ["cifar2net"]
 
 
 def cifar2net(num_classes=2, in_channels=3):
-    """The seed's ``Net`` written as a named ``nn.Sequential`` (conv1, conv2, fc1, fc2)."""
-    check_channels(num_classes=num_classes, in_channels=in_channels)
+    """The text's ``Net`` written as a named ``nn.Sequential`` (conv1, conv2, fc1, fc2)."""
+    positive_ints(num_classes=num_classes, in_channels=in_channels)
     return nn.Sequential(OrderedDict([
         ("conv1", nn.Conv2d(in_channels, 16, kernel_size=3, padding=1)), ("tanh1", nn.Tanh()),
         ("pool1", nn.MaxPool2d(2)),

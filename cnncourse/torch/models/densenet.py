@@ -9,12 +9,15 @@ model: growth rate 32 and four dense blocks of 4 layers, with transitions halvin
 channels (64 -> 192 -> 96 -> 224 -> 112 -> 240 -> 120 -> 248). Unlike d2l it keeps
 DenseNet-BC's 1x1 bottleneck (bn_size=4), so one ``DenseBlock`` serves both models, and it
 uses the CIFAR stem (3x3 stride-1 conv, no pool), as every model here does at <= 64 px.
+Both configurations are :mod:`cnncourse.architectures`' ``DENSENET_CONFIGS``.
+
+Taught in: chapter 10 (dense networks).
 """
 import torch
 from torch import nn
 
-from cnncourse.convert import check_densenet
-from cnncourse.torch.layers import check_channels
+from cnncourse.architectures import DENSENET_CONFIGS, densenet_stem
+from cnncourse.validate import positive_ints
 
 __all__ = ["DenseLayer", "DenseBlock", "Transition", "DenseNet", "densenet121", "densenet_cifar"]
 
@@ -24,7 +27,7 @@ class DenseLayer(nn.Module):
 
     def __init__(self, in_channels, growth_rate, bn_size=4):
         super().__init__()
-        check_channels(in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
+        positive_ints(in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
         self.norm1 = nn.BatchNorm2d(in_channels)
         self.relu1 = nn.ReLU(inplace=True)
         self.conv1 = nn.Conv2d(in_channels, bn_size * growth_rate, 1, bias=False)
@@ -43,7 +46,7 @@ class DenseBlock(nn.ModuleDict):
 
     def __init__(self, num_layers, in_channels, growth_rate, bn_size=4):
         super().__init__()
-        check_channels(num_layers=num_layers, in_channels=in_channels)
+        positive_ints(num_layers=num_layers, in_channels=in_channels)
         for i in range(num_layers):
             layer = DenseLayer(in_channels + i * growth_rate, growth_rate, bn_size)
             self.add_module(f"denselayer{i + 1}", layer)
@@ -60,7 +63,7 @@ class Transition(nn.Sequential):
     """BN-ReLU-1x1 conv to ``out_channels``, then 2x2 average pooling: halves height and width."""
 
     def __init__(self, in_channels, out_channels):
-        check_channels(in_channels=in_channels, out_channels=out_channels)
+        positive_ints(in_channels=in_channels, out_channels=out_channels)
         super().__init__()
         self.out_channels = out_channels
         self.norm = nn.BatchNorm2d(in_channels)
@@ -75,15 +78,13 @@ class DenseNet(nn.Module):
     def __init__(self, growth_rate, block_config, num_init_features, bn_size=4, num_classes=1000,
                  in_channels=3, input_size=224):
         super().__init__()
-        imagenet_stem = check_densenet(block_config, num_init_features, num_classes, in_channels, input_size)
+        conv, pool = densenet_stem(block_config, num_init_features, num_classes, in_channels, input_size)
         features = nn.Sequential()
-        kernel, stride, padding = (7, 2, 3) if imagenet_stem else (3, 1, 1)
-        features.add_module("conv0", nn.Conv2d(in_channels, num_init_features, kernel, stride,
-                                               padding, bias=False))
+        features.add_module("conv0", nn.Conv2d(in_channels, num_init_features, *conv, bias=False))
         features.add_module("norm0", nn.BatchNorm2d(num_init_features))
         features.add_module("relu0", nn.ReLU(inplace=True))
-        if imagenet_stem:
-            features.add_module("pool0", nn.MaxPool2d(3, 2, 1))
+        if pool is not None:
+            features.add_module("pool0", nn.MaxPool2d(*pool))
         channels = num_init_features
         for i, num_layers in enumerate(block_config):
             block = DenseBlock(num_layers, channels, growth_rate, bn_size)
@@ -103,9 +104,9 @@ class DenseNet(nn.Module):
 
 def densenet121(num_classes=1000, in_channels=3, input_size=224):
     """DenseNet-121: growth 32, blocks (6, 12, 24, 16), 64 stem features; 7,978,856 parameters."""
-    return DenseNet(32, (6, 12, 24, 16), 64, 4, num_classes, in_channels, input_size)
+    return DenseNet(*DENSENET_CONFIGS["densenet121"], 4, num_classes, in_channels, input_size)
 
 
 def densenet_cifar(num_classes=10, in_channels=3, input_size=32):
     """Small DenseNet-BC for 32x32 images: growth 32, blocks (4, 4, 4, 4), 64 stem features."""
-    return DenseNet(32, (4, 4, 4, 4), 64, 4, num_classes, in_channels, input_size)
+    return DenseNet(*DENSENET_CONFIGS["densenet_cifar"], 4, num_classes, in_channels, input_size)

@@ -7,14 +7,17 @@ known slip it keeps for its weights); ``branch3_kernel=3`` builds that layout, w
 6,624,904 parameters are torchvision's published count. The two auxiliary classifiers used
 only in training are left out. ``input_size`` <= 64 swaps the stride-16 ImageNet stem for
 3x3 stride-1 convolutions without pooling, so 32x32 and 28x28 images end in an 8x8 / 7x7 map.
+The Inception widths are :mod:`cnncourse.architectures`' ``INCEPTION_CHANNELS``.
+
+Taught in: chapter 8 (GoogLeNet).
 """
 import torch
 from torch import nn
 
-from cnncourse.convert import INCEPTION_CHANNELS, check_inception_channels, stem_and_downsampling
-from cnncourse.torch.layers import check_channels
+from cnncourse.architectures import GOOGLENET_STEM, INCEPTION_CHANNELS, check_inception_channels, stem_and_downsampling
+from cnncourse.validate import positive_ints
 
-__all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet", "INCEPTION_CHANNELS"]
+__all__ = ["ConvBNReLU", "InceptionBlock", "GoogLeNet", "googlenet"]
 
 
 class ConvBNReLU(nn.Module):
@@ -58,10 +61,10 @@ class GoogLeNet(nn.Module):
 
     def __init__(self, num_classes=1000, in_channels=3, input_size=224, branch3_kernel=5):
         super().__init__()
-        check_channels(num_classes=num_classes, in_channels=in_channels)
+        positive_ints(num_classes=num_classes, in_channels=in_channels)
         # (kernel, stride, padding); the floor-mode check is slightly stricter than ceil_mode.
-        imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 0), (3, 2, 0)],
-                                              [(3, 2, 0), (2, 2, 0)], "GoogLeNet")
+        imagenet_stem = stem_and_downsampling(input_size, GOOGLENET_STEM["imagenet"],
+                                              GOOGLENET_STEM["downsampling"], "GoogLeNet")
         # ceil_mode rounds odd sizes up, as torchvision does (224 -> 112 -> 56 -> 28 -> 14 -> 7).
         pool = (lambda: nn.MaxPool2d(3, 2, ceil_mode=True)) if imagenet_stem else nn.Identity
         self.conv1 = ConvBNReLU(in_channels, 64, *((7, 2) if imagenet_stem else (3, 1)))

@@ -6,13 +6,16 @@ Module names equal torchvision's (``conv1``, ``layer1.0.conv1``, ``layer2.0.down
 
 ``input_size`` picks the stem: above 64 px the ImageNet stem (7x7 stride-2 conv and a
 3x3 stride-2 max-pool, total stride 32); at 64 px or less the CIFAR stem (one 3x3
-stride-1 conv, no pool, total stride 8), the usual choice for 32x32 images.
+stride-1 conv, no pool, total stride 8), the usual choice for 32x32 images. The widths,
+stems and blocks per stage are :mod:`cnncourse.architectures`' ``RESNET_*`` tables.
+
+Taught in: chapter 10 (residual networks).
 """
 import torch
 from torch import nn
 
-from cnncourse.convert import stem_and_downsampling
-from cnncourse.torch.layers import check_channels
+from cnncourse.architectures import RESNET_CONFIGS, RESNET_WIDTHS, resnet_stem
+from cnncourse.validate import positive_ints
 
 __all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50"]
 
@@ -34,7 +37,7 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels, out_channels, stride=1):
         super().__init__()
-        check_channels(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        positive_ints(in_channels=in_channels, out_channels=out_channels, stride=stride)
         self.out_channels = out_channels
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
@@ -59,8 +62,8 @@ class Bottleneck(nn.Module):
 
     def __init__(self, in_channels, mid_channels, stride=1, expansion=4):
         super().__init__()
-        check_channels(in_channels=in_channels, mid_channels=mid_channels, stride=stride,
-                            expansion=expansion)
+        positive_ints(in_channels=in_channels, mid_channels=mid_channels, stride=stride,
+                      expansion=expansion)
         out_channels = mid_channels * expansion
         self.out_channels = out_channels
         self.conv1 = nn.Conv2d(in_channels, mid_channels, 1, bias=False)
@@ -86,25 +89,21 @@ class ResNet(nn.Module):
 
     def __init__(self, block, blocks_per_stage, num_classes=1000, in_channels=3, input_size=224):
         super().__init__()
-        check_channels(num_classes=num_classes, in_channels=in_channels)
+        positive_ints(num_classes=num_classes, in_channels=in_channels)
         if len(blocks_per_stage) != 4:
             raise ValueError(f"blocks_per_stage must list 4 stages, got {blocks_per_stage!r}")
-        check_channels(**{f"blocks_per_stage[{i}]": n
-                               for i, n in enumerate(blocks_per_stage)})
-        imagenet_stem = stem_and_downsampling(input_size, [(7, 2, 3), (3, 2, 1)], [(3, 2, 1)] * 3, "ResNet")
-        if imagenet_stem:
-            self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
-        else:
-            self.conv1 = nn.Conv2d(in_channels, 64, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        positive_ints(**{f"blocks_per_stage[{i}]": n for i, n in enumerate(blocks_per_stage)})
+        conv, pool = resnet_stem(input_size)
+        channels = RESNET_WIDTHS[0]
+        self.conv1 = nn.Conv2d(in_channels, channels, *conv, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
         self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1) if imagenet_stem else nn.Identity()
-        channels = 64
-        for stage, num_blocks in enumerate(blocks_per_stage):
+        self.maxpool = nn.Identity() if pool is None else nn.MaxPool2d(*pool)
+        for stage, (width, num_blocks) in enumerate(zip(RESNET_WIDTHS, blocks_per_stage)):
             blocks = []
             for i in range(num_blocks):
                 stride = 2 if stage > 0 and i == 0 else 1
-                blocks.append(block(channels, 64 * 2 ** stage, stride))
+                blocks.append(block(channels, width, stride))
                 channels = blocks[-1].out_channels
             self.add_module(f"layer{stage + 1}", nn.Sequential(*blocks))
         self.avgpool = nn.AdaptiveAvgPool2d(1)
@@ -116,16 +115,22 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+def _config(name):
+    """``(block class, blocks per stage)`` of ``RESNET_CONFIGS[name]``."""
+    block, blocks_per_stage = RESNET_CONFIGS[name]
+    return {"BasicBlock": BasicBlock, "Bottleneck": Bottleneck}[block], blocks_per_stage
+
+
 def resnet18(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters for the ImageNet config."""
-    return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, input_size)
+    return ResNet(*_config("resnet18"), num_classes, in_channels, input_size)
 
 
 def resnet34(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 parameters for the ImageNet config."""
-    return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, in_channels, input_size)
+    return ResNet(*_config("resnet34"), num_classes, in_channels, input_size)
 
 
 def resnet50(num_classes=1000, in_channels=3, input_size=224):
     """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 parameters for the ImageNet config."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, input_size)
+    return ResNet(*_config("resnet50"), num_classes, in_channels, input_size)

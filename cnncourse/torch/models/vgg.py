@@ -1,23 +1,28 @@
-"""VGG (Simonyan & Zisserman, 2014) configurations A, B, D, E and seed 000's CIFAR VGG13.
+"""VGG (Simonyan & Zisserman, 2015) configurations A, B, D, E and the CIFAR VGG13 of
+Long and Zeng, *Beginning Deep Learning with TensorFlow* (Apress, 2022), section 10.10.
 
 A network is a stack of :func:`vgg_block` s (3x3 convolutions keeping the size, then a
 2x2 max pool halving it) and a classifier. The ImageNet models follow torchvision's
 sizes (adaptive 7x7 average pooling, 4096-4096 head), so their parameter counts equal
-the published ones; blocks nest, so names read ``features.<block>.<layer>``.
+the published ones; blocks nest, so names read ``features.<block>.<layer>``. The
+configurations and head widths are :mod:`cnncourse.architectures`' ``VGG_*`` tables.
+
+Taught in: chapter 8 (VGG), chapter 11 (VGG13 on CIFAR-10).
 """
 from collections import OrderedDict
 
 from torch import nn
 
-from ...convert import VGG_CONFIGS
-from ..layers import check_channels, check_input_size
+from cnncourse.architectures import VGG13_CIFAR_CLASSIFIER, VGG_CLASSIFIER, VGG_CONFIGS
+from cnncourse.shapes import feature_map_size
+from cnncourse.validate import positive_ints
 
-__all__ = ["vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar", "VGG_CONFIGS"]
+__all__ = ["vgg_block", "vgg11", "vgg13", "vgg16", "vgg19", "vgg13_cifar"]
 
 
 def vgg_block(num_convs, in_channels, out_channels, batch_norm=False):
     """``num_convs`` x (3x3 conv, [batch norm], ReLU), then a 2x2 max pool."""
-    check_channels(num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
+    positive_ints(num_convs=num_convs, in_channels=in_channels, out_channels=out_channels)
     layers = []
     for i in range(num_convs):
         layers.append(nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1))
@@ -34,11 +39,12 @@ def _features(config, in_channels, batch_norm):
 
 
 def _vgg(name, num_classes, in_channels, input_size, batch_norm):
-    check_channels(num_classes=num_classes, in_channels=in_channels)
-    check_input_size(input_size, [(2, 2, 0)] * 5, name)
+    positive_ints(num_classes=num_classes, in_channels=in_channels)
+    feature_map_size(input_size, [(2, 2, 0)] * 5, name)
+    (h1, h2), channels = VGG_CLASSIFIER, VGG_CONFIGS[name][-1][1]
     classifier = nn.Sequential(
-        nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5),
-        nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(4096, num_classes))
+        nn.Linear(channels * 7 * 7, h1), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Linear(h1, h2), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(h2, num_classes))
     return nn.Sequential(OrderedDict([
         ("features", _features(VGG_CONFIGS[name], in_channels, batch_norm)),
         ("avgpool", nn.AdaptiveAvgPool2d(7)), ("flatten", nn.Flatten()), ("classifier", classifier)]))
@@ -65,14 +71,15 @@ def vgg19(num_classes=1000, in_channels=3, input_size=224, batch_norm=False):
 
 
 def vgg13_cifar(num_classes=10, in_channels=3):
-    """Seed 000 section 10.10: VGG13's convolutions on 32x32 images, then 512 -> 256 -> 128 -> classes.
+    """Long and Zeng (2022, 10.10): VGG13's convolutions on 32x32 images, then 512 -> 256 -> 128 -> classes.
 
     9,404,992 + 165,514 = 9,570,506 parameters; the text says "about 940,000" for the
     convolutions, "about 177,000" for the dense part and "about 950,000" in total.
     """
-    check_channels(num_classes=num_classes, in_channels=in_channels)
-    classifier = nn.Sequential(nn.Linear(512, 256), nn.ReLU(inplace=True), nn.Linear(256, 128),
-                               nn.ReLU(inplace=True), nn.Linear(128, num_classes))
+    positive_ints(num_classes=num_classes, in_channels=in_channels)
+    (h1, h2), channels = VGG13_CIFAR_CLASSIFIER, VGG_CONFIGS["vgg13"][-1][1]
+    classifier = nn.Sequential(nn.Linear(channels, h1), nn.ReLU(inplace=True), nn.Linear(h1, h2),
+                               nn.ReLU(inplace=True), nn.Linear(h2, num_classes))
     return nn.Sequential(OrderedDict([
         ("features", _features(VGG_CONFIGS["vgg13"], in_channels, batch_norm=False)),
         ("flatten", nn.Flatten()), ("classifier", classifier)]))

@@ -4,21 +4,40 @@ Entry numbers (1.x, 2.x, 4.x, 5.x) refer to the tables of ``notes/seed-inventory
 """
 import numpy as np
 import pytest
-
-from seed_data import (
-    D2L_CORR, D2L_CORR2, D2L_K, D2L_K2, D2L_X, D2L_X2, EX1_W, EX1_X, EX1_Y,
-    KERNEL_BLUR, KERNEL_EDGE, KERNEL_IDENTITY, KERNEL_SHARPEN, TF_FIELD, TF_FIELD_SUM,
-    TF_KERNEL, TRANSPOSE_6X6_ROW0, TRANSPOSE_BACK4, TRANSPOSE_BACK5, TRANSPOSE_CONV4,
-    TRANSPOSE_CONV5, TRANSPOSE_RANDOM_OUT, TRANSPOSE_W, TRANSPOSE_X4, TRANSPOSE_X5,
-    deferred, nchw,
+from worked_examples import (
+    D2L_CORR,
+    D2L_CORR2,
+    D2L_K,
+    D2L_K2,
+    D2L_X,
+    D2L_X2,
+    EX1_W,
+    EX1_X,
+    EX1_Y,
+    KERNEL_BLUR,
+    KERNEL_EDGE,
+    KERNEL_IDENTITY,
+    KERNEL_SHARPEN,
+    TF_FIELD,
+    TF_FIELD_SUM,
+    TF_KERNEL,
+    TRANSPOSE_6X6_ROW0,
+    TRANSPOSE_BACK4,
+    TRANSPOSE_BACK5,
+    TRANSPOSE_CONV4,
+    TRANSPOSE_CONV5,
+    TRANSPOSE_RANDOM_OUT,
+    TRANSPOSE_W,
+    TRANSPOSE_X4,
+    TRANSPOSE_X5,
+    nchw,
 )
+
+from cnncourse.numpy.functional import conv2d, conv2d_backward, conv_transpose2d
 
 IMPLS = ["im2col", "loops"]
 
 
-conv2d = deferred("cnncourse.numpy.functional", "conv2d")
-conv_transpose2d = deferred("cnncourse.numpy.functional", "conv_transpose2d")
-conv2d_backward = deferred("cnncourse.numpy.functional", "conv2d_backward")
 
 
 def dilate(grad, stride):

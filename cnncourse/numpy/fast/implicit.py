@@ -1,148 +1,17 @@
-"""Sliding windows as matrices: the trick that turns convolution into one matmul.
+"""Implicit im2col ("implicit GEMM", as in cuDNN): the columns of one kernel row as a
+shifted view of the input, so the convolution is ``kH`` matrix products summed.
 
-``im2col`` copies every receptive field of a padded NCHW batch into a column, so a
-convolution becomes ``weight_matrix @ columns``. ``col2im`` is its adjoint: it adds
-each column back onto the window it came from (overlaps sum up), which is what a
-transposed convolution and the input gradient of a convolution need.
-
-The convolution keeps its padded input *batch-last* in memory, ``(C, H, W, N)``, seen
-through an NCHW view (:func:`pad_batch_last`). Then the columns are ``(C*kH*kW,
-H_out*W_out*N)``: one matrix for the whole batch, built by copying long runs (a window
-row of all N images is contiguous), and each convolution pass is ONE large matmul
-instead of N small ones. That is ~2x faster than per-image columns for LeNet's small
-planes and no slower for 64 channels; the price is a transposed copy of the input and
-output, which are much smaller than the columns.
-
-With many input channels even that one copy is too dear (for 64 channels and a 3x3
-kernel the columns are 9x the input). :class:`Taps` then never builds them: in a
-suitable flat layout the columns of one kernel tap are a *contiguous range* of the
-input, which a matmul reads in place ("implicit im2col", as in cuDNN's implicit GEMM),
-so the convolution is ``kH * kW`` matmuls summed.
+With many input channels, copying every receptive field into a column costs the most (for
+64 channels and a 3x3 kernel the columns are 9x the input). :class:`Taps` never builds
+them: in a suitable flat layout the columns of one kernel row are a *contiguous range* of
+the input, which a matmul reads in place. The stride-1 input gradient is then computed as
+the texts write it, a forward "full" convolution with the rotated kernels.
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from ._scratch import scratch
+from cnncourse.numpy.fast.scratch import scratch
 
-__all__ = []  # private helpers
-
-
-def pad2d(x, pads, value=0.0):
-    """Pad (or, for negative amounts, crop) the last two axes.
-
-    ``pads`` is ``((top, bottom), (left, right))``. Cropping is needed where a
-    transposed convolution's padding exceeds the rows a kernel adds. Filling a new
-    array and copying ``x`` into it is ~3x faster than ``np.pad``.
-    """
-    crop = tuple(slice(max(-a, 0), x.shape[axis] - max(-b, 0))
-                 for axis, (a, b) in zip((-2, -1), pads))
-    x = x[..., crop[0], crop[1]]
-    (top, bottom), (left, right) = ((max(a, 0), max(b, 0)) for a, b in pads)
-    if top == bottom == left == right == 0:
-        return x
-    h, w = x.shape[-2:]
-    shape = x.shape[:-2] + (h + top + bottom, w + left + right)
-    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
-    out[..., top:top + h, left:left + w] = x
-    return out
-
-
-def transpose2d(a, block_elements=8192):
-    """C-contiguous copy of ``a.T`` for a 2-D ``a``. A tall ``a`` is copied in blocks of
-    rows that stay in cache: NumPy's plain copy of a tall transposed array is 2-7x slower
-    (for a wide one, NumPy's own copy is the fastest)."""
-    rows, cols = a.shape
-    if rows <= cols:
-        return np.ascontiguousarray(a.T)
-    out = np.empty((cols, rows), a.dtype)
-    step = max(8, block_elements // max(cols, 1))
-    for start in range(0, rows, step):
-        out[:, start:start + step] = a[start:start + step].T
-    return out
-
-
-def batch_last(x):
-    """Contiguous ``(C, H, W, N)`` copy of NCHW ``x`` (any array with the batch first)."""
-    x = np.ascontiguousarray(x)
-    return transpose2d(x.reshape(x.shape[0], -1)).reshape(x.shape[1:] + x.shape[:1])
-
-
-def batch_first(x):
-    """Inverse of :func:`batch_last`: contiguous ``(N, C, H, W)`` from ``(C, H, W, N)``."""
-    x = np.ascontiguousarray(x)
-    return transpose2d(x.reshape(-1, x.shape[-1])).reshape(x.shape[-1:] + x.shape[:-1])
-
-
-def pad_batch_last(x, pads):
-    """Zero-padded copy of NCHW ``x`` stored as ``(C, H, W, N)``, returned as an NCHW view.
-
-    ``pads`` is ``((top, bottom), (left, right))``, all >= 0.
-    """
-    n, c, h, w = x.shape
-    (top, bottom), (left, right) = pads
-    memory = batch_last(x)
-    if top or bottom or left or right:
-        padded = np.zeros((c, h + top + bottom, w + left + right, n), x.dtype)
-        padded[:, top:top + h, left:left + w] = memory  # runs of W*N: a fast copy
-        memory = padded
-    return memory.transpose(3, 0, 1, 2)
-
-
-def windows(x, kernel_size, stride, dilation, output_size):
-    """Read-only view ``(N, C, kH, kW, H_out, W_out)`` of every window of padded ``x``.
-
-    ``view[n, c, i, j, p, q] == x[n, c, p*sH + i*dH, q*sW + j*dW]``: no data is copied.
-    """
-    n, c = x.shape[:2]
-    sn, sc, sh, sw = x.strides
-    (kh, kw), (strh, strw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, output_size
-    return as_strided(x, (n, c, kh, kw, ho, wo),
-                      (sn, sc, dh * sh, dw * sw, strh * sh, strw * sw), writeable=False)
-
-
-def window_slices(kernel_size, stride, dilation, output_size):
-    """For each kernel offset ``(i, j)``, the strided slices of the padded input it touches.
-
-    Looping over the few kernel offsets and doing whole-array work on each slice is
-    far faster in NumPy than looping over the many output positions.
-    """
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, output_size
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            yield (i, j), (Ellipsis, rows, cols)
-
-
-def im2col(x, groups, kernel_size, stride, dilation, output_size):
-    """Columns ``(groups, C/groups * kH * kW, H_out * W_out * N)``, contiguous.
-
-    Row ``(c, i, j)`` holds ``x[n, c, p*sH + i*dH, q*sW + j*dW]`` at column
-    ``(p, q, n)``, so ``weight (groups, O/groups, C/groups*kH*kW) @ columns`` is the
-    whole convolution, ``(O, H_out, W_out, N)``. Fast when ``x`` is batch-last in
-    memory (:func:`pad_batch_last`); correct for any NCHW array.
-    """
-    n, c = x.shape[:2]
-    (kh, kw), (ho, wo) = kernel_size, output_size
-    cols = np.empty((c, kh, kw, ho, wo, n), x.dtype)
-    source = x.transpose(1, 2, 3, 0)  # (C, H, W, N): contiguous when x is batch-last
-    for (i, j), where in window_slices(kernel_size, stride, dilation, output_size):
-        cols[:, i, j] = source[where + (slice(None),)]  # one tap: runs of W_out*N values
-    return cols.reshape(groups, -1, ho * wo * n)
-
-
-def col2im(cols, padded_size, stride, dilation, image=None):
-    """Adjoint of :func:`windows`: sum ``cols (N, C, kH, kW, H_out, W_out)`` into
-    an ``(N, C, *padded_size)`` image, each value onto the pixel it was read from.
-
-    ``image``: a zeroed NCHW array (or view) to sum into; a new one by default.
-    """
-    n, c, kh, kw, ho, wo = cols.shape
-    if image is None:
-        image = np.zeros((n, c) + tuple(padded_size), dtype=cols.dtype)
-    for (i, j), where in window_slices((kh, kw), stride, dilation, (ho, wo)):
-        image[where] += cols[:, :, i, j]
-    return image
+__all__ = ["Taps", "ImplicitColumns"]
 
 
 class Taps:
@@ -303,3 +172,94 @@ class Taps:
         if bias is None:
             return np.ascontiguousarray(images)
         return np.add(images, bias[:, None, None], out=np.empty(images.shape, images.dtype))
+
+
+def _taps(padded_shape, dtype, win, groups):
+    return Taps(padded_shape, dtype, groups, win.kernel, win.stride, win.dilation, win.out_size)
+
+
+class ImplicitColumns:
+    """Implicit im2col (:class:`Taps`): one matmul per kernel row on a view of the input,
+    summed. The columns are never built: with many channels they would cost the most."""
+
+    impl = "implicit"
+
+    def __init__(self, input, win, groups, scratch_name=None):
+        (top, bottom), (left, right) = win.padding
+        n, c, h, w = input.shape
+        self.win, self.groups = win, groups
+        self.taps = _taps((n, c, h + top + bottom, w + left + right), input.dtype, win, groups)
+        self.taps.load(input, win.padding, scratch_name)
+
+    def forward(self, weight, bias=None):
+        taps, g = self.taps, self.groups
+        acc, part = taps.empty_rows("sum", weight.shape[0]), None
+        for i in range(self.win.kernel[0]):
+            if i == 0:
+                np.matmul(_kernel_row(weight, i, g), taps.columns(i), out=acc)
+            else:
+                part = taps.empty_rows("part", weight.shape[0]) if part is None else part
+                acc += np.matmul(_kernel_row(weight, i, g), taps.columns(i), out=part)
+        return taps.from_grid(acc, bias)
+
+    def weight_grad(self, grad_output, weight_shape):
+        dy = self.taps.to_grid(grad_output)  # (G, O/G, length), junk columns zero
+        o, cg, kh, kw = weight_shape
+        grad_weight = np.empty((o, kh, kw, cg), grad_output.dtype)
+        for i in range(kh):
+            # (G, kW*C/G, O/G): this orientation is the faster one for BLAS here
+            rows = np.matmul(self.taps.columns(i), dy.transpose(0, 2, 1))
+            grad_weight[:, i] = rows.transpose(0, 2, 1).reshape(o, kw, cg)
+        return grad_weight.transpose(0, 3, 1, 2).copy()
+
+    @staticmethod
+    def adjoint(y, weight, win, groups, full_size):
+        """The transposed convolution of ``y`` onto a zero image of ``full_size`` (the
+        padded input), cropped by ``win.padding``: a contiguous NCHW array."""
+        if win.stride == (1, 1):
+            return _full_convolution(y, weight, win, groups, full_size)
+        # Each kernel row's share of the input gradient, w_row^T @ dy, lands on the
+        # place its columns were read from (places overlap: they add up).
+        in_per_group = weight.shape[1]
+        taps = _taps((y.shape[0], groups * in_per_group) + tuple(full_size), y.dtype, win, groups)
+        dy, matrix = taps.to_grid(y), taps.zeros("gradient matrix")
+        part = taps.empty_rows("part", groups * in_per_group * win.kernel[1])
+        for i in range(win.kernel[0]):
+            w_t = _kernel_row(weight, i, groups).transpose(0, 2, 1)
+            window = taps.window(matrix, i)
+            if i == 0:
+                np.matmul(w_t, dy, out=window)  # the matrix is still all zero
+            else:
+                window += np.matmul(w_t, dy, out=part)
+        return taps.unload(matrix, win.padding)
+
+
+def flipped_kernels(weight, groups):
+    """Conv weight ``(C_out, C_in/G, kH, kW)`` as the weight of the convolution that maps
+    back, ``(C_in, C_out/G, kH, kW)``, with each kernel rotated by 180 degrees."""
+    c_out, in_per_group, kh, kw = weight.shape
+    w = weight.reshape(groups, c_out // groups, in_per_group, kh, kw).swapaxes(1, 2)
+    return np.ascontiguousarray(w.reshape(groups * in_per_group, c_out // groups, kh, kw)[:, :, ::-1, ::-1])
+
+
+def _full_convolution(y, weight, win, groups, full_size):
+    """Stride 1: the adjoint as the texts derive it, a "full" convolution of ``y`` (padded
+    by ``d*(k-1)``) with the 180-degree-rotated kernels, input and output channels
+    swapped. It is computed as a forward pass, the fastest one; the padding that
+    ``win.padding`` removes is simply not padded (or ``y`` is cropped instead)."""
+    pads = []
+    for axis, (k, d, (top, bottom)) in enumerate(zip(win.kernel, win.dilation, win.padding)):
+        reach = d * (k - 1)
+        extra = full_size[axis] - (y.shape[2 + axis] + reach)  # rows no window reached
+        pads.append((reach - top, reach - bottom + extra))
+    size = tuple(n - a - b for n, (a, b) in zip(full_size, win.padding))
+    back = win._replace(stride=(1, 1), padding=tuple(pads), out_size=size)
+    flipped = flipped_kernels(weight, groups)
+    return ImplicitColumns(y, back, groups, scratch_name="gradient matrix").forward(flipped)
+
+
+def _kernel_row(weight, i, groups):
+    """Row ``i`` of every kernel as ``(G, O/G, kW * C/G)`` matrices, columns ``(j, c)``:
+    the order of the rows of :meth:`Taps.columns`."""
+    o, cg, _, kw = weight.shape
+    return weight[:, :, i, :].transpose(0, 2, 1).reshape(groups, o // groups, kw * cg)
