@@ -300,3 +300,22 @@ def test_no_usable_scheduler_is_an_error_before_anything_is_written(course, loca
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
     assert _tree(course) == before
+
+
+@pytest.mark.parametrize("where", ["variable", "file"])
+def test_the_cluster_address_may_come_from_dask_configuration(course, local, tmp_path, where):
+    """``DASK_AUTOGRADER__CLUSTER`` or ``autograder: {cluster: ...}`` in a Dask YAML file
+    stands for ``--cluster``, with the same refusals (the opt-out has no such equivalent)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+    if where == "variable":
+        env["DASK_AUTOGRADER__CLUSTER"] = "tcp://192.0.2.10:8786"
+        words = "refusing tcp://192.0.2.10:8786: without TLS"
+    else:
+        (tmp_path / "autograder.yaml").write_text("autograder:\n  cluster: tls://127.0.0.1:9\n")
+        env["DASK_CONFIG"] = str(tmp_path)
+        words = "tls://127.0.0.1:9 is a TLS address, but Dask's configuration names no"
+    before = _tree(course)
+    done = subprocess.run([sys.executable, "-m", "autograder", "autograde", ASSIGNMENT], cwd=course, check=False,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
+    assert _tree(course) == before
