@@ -24,6 +24,8 @@ import time
 import uuid
 from pathlib import Path
 
+import dask.config
+
 from autograder.cluster import address as addresses
 from autograder.cluster import wire
 from autograder.cluster.worker import EVENTS, GPU, SLOTS, Expectation, ReadinessCheck, run_job
@@ -87,6 +89,9 @@ class Runner:
     def __init__(self, cluster: Cluster, spec: AssignmentSpec, patience: float):
         self.cluster, self.client, self.spec, self.patience = cluster, cluster.client, spec, patience
         self.expect, self.run_id = Expectation.here(spec), uuid.uuid4().hex
+        # each task carries its job folder by design (an a4 job is about 90 MiB: the submitted
+        # model and the reference weights its agreement check loads); no warning per task
+        dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"})
         self.resources = self.expect.task_resources()
         self._lock, self._seen_events, self._last_poll = threading.Lock(), 0, 0.0
         self._stopped, self._slots, self._since_slots = "", 0, time.monotonic()
