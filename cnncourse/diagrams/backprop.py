@@ -24,6 +24,8 @@ from cnncourse.numpy import functional as F
 
 # Cells of a window that meet an inserted zero of the dilated gradient: read, but contribute 0.
 FAINT = "#fde0d2"
+# The zeros a backward pass inserts (dilation) or adds around (padding): not gradient values.
+ZERO = "#dddddd"
 # One colour per pooling window (light, distinct, legible under black digits).
 WINDOW_PALETTE = ("#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc", "#e5d8bd",
                   "#fddaec", "#d9d9d9")
@@ -89,7 +91,7 @@ def weight_gradient(x, grad_output, kernel_size, stride=1, weights=None):
     grad_w = grad_w[0, 0]
     spread = dilate(grad, stride)
     rows = _positions((kh, kw), weights, "weights")
-    fig = new_figure(7.2, 1.9 * len(rows) + 0.3)
+    fig = new_figure(7.0, 1.9 * len(rows) + 0.3)
     axes = np.atleast_2d(fig.subplots(len(rows), 7, gridspec_kw={
         "width_ratios": [x.shape[1], 0.6, spread.shape[1], 0.6, spread.shape[1], 0.7, kw]}))
     for row, (u, v) in zip(axes, rows):
@@ -103,9 +105,9 @@ def weight_gradient(x, grad_output, kernel_size, stride=1, weights=None):
         done.flat[:np.ravel_multi_index((u, v), (kh, kw)) + 1] = True
         draw_grid(row[0], x, colours=colours)
         operator(row[1], "⊙")
-        draw_grid(row[2], spread, colours=np.where(dilate(np.ones_like(grad), stride) > 0, "white", EMPTY))
+        draw_grid(row[2], spread, colours=np.where(dilate(np.ones_like(grad), stride) > 0, "white", ZERO))
         operator(row[3], "=")
-        draw_grid(row[4], products, colours=np.where(dilate(np.ones_like(grad), stride) > 0, HIGHLIGHT, EMPTY))
+        draw_grid(row[4], products, colours=np.where(dilate(np.ones_like(grad), stride) > 0, HIGHLIGHT, ZERO))
         operator(row[5], "→", fontsize=13)
         row[5].text(0.5, 0.12, f"sum {number(products.sum())}", ha="center", fontsize=10)
         row[5].text(0.5, 0.85, f"w{u}{v}", ha="center", fontsize=10)
@@ -140,7 +142,7 @@ def input_gradient(grad_output, kernel, stride=1, positions=None):
     rotated = kernel[::-1, ::-1]
     is_gradient = np.pad(dilate(np.ones_like(grad), stride), ((kh - 1, kh - 1), (kw - 1, kw - 1))) > 0
     rows = _positions(grad_x.shape, positions, "positions")
-    fig = new_figure(7.2, 2.3 * len(rows) + 0.3)
+    fig = new_figure(7.0, 2.3 * len(rows) + 0.3)
     axes = np.atleast_2d(fig.subplots(len(rows), 5, gridspec_kw={
         "width_ratios": [padded.shape[1], 0.8, kw, 0.8, grad_x.shape[1]]}))
     for row, (m, n) in zip(axes, rows):
@@ -148,15 +150,15 @@ def input_gradient(grad_output, kernel, stride=1, positions=None):
         value = float((padded[window] * rotated).sum())
         if not np.isclose(value, grad_x[m, n]):
             raise AssertionError(f"the window at ({m}, {n}) does not give conv2d_backward's input gradient")
-        colours = np.where(is_gradient, "white", EMPTY).astype(object)
+        colours = np.where(is_gradient, "white", ZERO).astype(object)
         colours[window] = HIGHLIGHT
         done = np.zeros(grad_x.shape, bool)
         done.flat[:np.ravel_multi_index((m, n), grad_x.shape) + 1] = True
         draw_grid(row[0], padded, colours=colours, fontsize=10)
-        operator(row[1], "⋆")
+        operator(row[1], "⋆", fontsize=24)
         draw_grid(row[2], rotated, fontsize=10)
         operator(row[3], "=")
-        row[3].text(0.5, 0.15, number(value), ha="center", fontsize=10)
+        row[3].text(0.5, 0.15, f"sum {number(value)}", ha="center", fontsize=10)
         draw_grid(row[4], grad_x, colours=colour_cells(grad_x.shape, (m, n), RESULT), blank=~done, fontsize=10)
     padded_title = (f"dL/do padded by k-1 = {kh - 1}" if stride == 1
                     else f"dL/do dilated (stride {stride})\nand padded by k-1 = {kh - 1}")
