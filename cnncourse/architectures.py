@@ -10,8 +10,8 @@ Conventions: a *window* is ``(kernel, stride, padding)``, a *convolution* is
 names (``("Conv2d", {"in_channels": 1, ...})``), which :func:`cnncourse.tensorflow.layers.from_torch_spec`
 translates for Keras.
 
-Taught in: chapter 7 (LeNet-5), chapter 8 (AlexNet, VGG, NiN, GoogLeNet), chapter 10
-(ResNet, DenseNet), chapter 11 (the small-input stems).
+Taught in: chapter 7 (LeNet-5), chapter 8 (AlexNet, VGG, NiN, GoogLeNet), chapter 9 (a
+DCGAN-style generator), chapter 10 (ResNet, DenseNet), chapter 11 (the small-input stems).
 
 Besides the papers, the comments name the course's source texts: Long and Zeng (2022) is
 L. Long, X. Zeng, *Beginning Deep Learning with TensorFlow*, Apress, 2022, chapter 10 (the
@@ -34,6 +34,7 @@ __all__ = [
     "INCEPTION_CHANNELS", "GOOGLENET_STEM", "check_inception_channels",
     "RESNET_CONFIGS", "RESNET_WIDTHS", "RESNET_STEM", "resnet_stem",
     "DENSENET_CONFIGS", "DENSENET_STEM", "densenet_stem", "MODEL_NAMES",
+    "DCGAN_GENERATOR_28",
 ]
 
 
@@ -255,3 +256,11 @@ def densenet_stem(block_config, num_init_features, num_classes, in_channels, inp
     transitions = [(2, 2, 0)] * (len(block_config) - 1)  # each halves the size
     imagenet = stem_and_downsampling(input_size, DENSENET_STEM["imagenet"], transitions, "DenseNet")
     return tuple(DENSENET_STEM["imagenet"]) if imagenet else (*DENSENET_STEM["small"], None)
+
+
+# ----------------------------------------------------------------------------- DCGAN generator
+# Radford et al. (2016): a latent vector, seen as a 1x1 map, grown into a 28x28 image by
+# transposed convolutions, 1 -> 4 -> 7 -> 14 -> 28. Per layer: (output channels as a multiple
+# of the generator's ``width``, or None for the image's channels; kernel, stride, padding;
+# output side). Each side is (i - 1) s + k - 2p with no output padding.
+DCGAN_GENERATOR_28 = ((4, 4, 1, 0, 4), (2, 3, 2, 1, 7), (1, 4, 2, 1, 14), (None, 4, 2, 1, 28))
