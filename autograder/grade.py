@@ -18,7 +18,7 @@ import logging
 import secrets
 import tempfile
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,16 +208,32 @@ def is_instructor_copy(verdict: dict) -> bool:
     return bool(verdict.get("instructor_content")) or INSTRUCTOR_CONTENT in verdict.get("stopped", "")
 
 
-def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None) -> dict:
-    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``."""
+def submitted_students(course: Path, assignment: str) -> list:
+    """Students with a folder ``submitted/<student>/<assignment>/``, sorted."""
+    return sorted(p.parent.name for p in (Path(course) / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None,
+              on_done=None) -> dict:
+    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``.
+
+    ``on_done(student, results)`` is called in this thread as each submission finishes
+    (a progress bar), in the order they finish.
+    """
     course = Path(course)
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     spec = load_spec(assignment)
     Sandbox(spec.limits, spec.packages, spec.gpu)  # no cgroup, no bwrap: say so before any work
-    submitted = course / "submitted"
     if students is None:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+        students = submitted_students(course, assignment)
     hidden = HiddenCases.generate(spec, seed)
+    results = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(zip(students, pool.map(lambda s: grade_student(course, spec, hidden, s), students)))
+        futures = {pool.submit(grade_student, course, spec, hidden, s): s for s in students}
+        for future in as_completed(futures):
+            student = futures[future]
+            results[student] = future.result()
+            if on_done is not None:
+                on_done(student, results[student])
+    return {student: results[student] for student in students}

@@ -7,7 +7,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from course_copy import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
+from course_copy import (  # noqa: E402
+    copy_course,
+    exported_scores,
+    grade_by_hand,
+    make_submission,
+    nbgrader_api,
+    run_solution_notebook,
+    solutions,
+)
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a4_resnet  # noqa: E402
@@ -36,7 +44,7 @@ class ResNet18(nn.Module):
 
 
 def cpu_budget_resnet(cache_dir):
-    """The reference ResNet-18 after the notebook's CPU budget (2,000 fallback images, batch 32).
+    """The reference ResNet-18 after the notebook's CPU budget (2,000 Fashion-MNIST images at 32x32x3, batch 32).
 
     Training costs about a minute on two cores, so the state_dict is kept in pytest's cache.
     """
@@ -45,16 +53,17 @@ def cpu_budget_resnet(cache_dir):
     if path.is_file():
         model.load_state_dict(torch.load(path, weights_only=True))
         return model
-    from cnncourse.data import load_dataset
+    from cnncourse.data import load_dataset, pad_to_rgb32
     from cnncourse.torch.training import evaluate, train
 
-    data = load_dataset(a4_resnet.DATASET, fallback=a4_resnet.FALLBACK).take(2000)
+    data = load_dataset(a4_resnet.DATASET).take(2000)
+    data.images = pad_to_rgb32(data.images)  # as the notebook trains
     train(model, data, epochs=1, batch_size=32, lr=1e-3, device="cpu", progress=False, seed=0)
     # The honest submissions' full scores rest on this model passing the grader's mark on
     # its random held-out images: check the margin on 1,000 test images of the same data.
-    test = load_dataset(a4_resnet.DATASET, "test", fallback=a4_resnet.FALLBACK).take(1000)
-    accuracy = evaluate(model, test.images, test.labels).accuracy
-    assert accuracy >= a4_resnet.threshold(test.name) + 0.1, f"the honest model trained to only {accuracy:.3f}"
+    test = load_dataset(a4_resnet.DATASET, "test").take(1000)
+    accuracy = evaluate(model, pad_to_rgb32(test.images), test.labels).accuracy
+    assert accuracy >= a4_resnet.THRESHOLD + 0.1, f"the honest model trained to only {accuracy:.3f}"
     torch.save(model.state_dict(), path)
     return model
 
@@ -93,11 +102,19 @@ def test_scores(graded):
                       "whole_module": FULL - 3}
 
 
+def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
+    course, api, verdicts, scores = graded
+    given = grade_by_hand(course, ASSIGNMENT, "solution")
+    assert sorted(given) == ["question_shortcut"]
+    raw, maximum = exported_scores(course, ASSIGNMENT)["solution"]
+    assert raw == maximum == FULL + sum(given.values())
+
+
 def test_reasons_and_feedback(graded):
     course, api, verdicts, scores = graded
     checks = {student: v[ASSIGNMENT]["checks"] for student, v in verdicts.items()}
     assert "refused" in checks["whole_module"]["trained_accuracy"]["reason"]
-    assert f"needs {a4_resnet.THRESHOLDS['fallback']:.2f}" in checks["partial"]["trained_accuracy"]["reason"]
+    assert f"needs {a4_resnet.THRESHOLD:.2f}" in checks["partial"]["trained_accuracy"]["reason"]
     assert checks["visible_only"]["architecture"]["passed"]
     assert "wrong values" in checks["visible_only"]["reference_agreement"]["reason"]
     assert api.generate_feedback(ASSIGNMENT)["success"]
