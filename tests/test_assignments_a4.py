@@ -7,15 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from course_copy import (  # noqa: E402
-    copy_course,
-    exported_scores,
-    grade_by_hand,
-    make_submission,
-    nbgrader_api,
-    run_solution_notebook,
-    solutions,
-)
+import course_copy  # noqa: E402  (the tests' course copies and submissions)
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a4_resnet  # noqa: E402
@@ -71,10 +63,10 @@ def cpu_budget_resnet(cache_dir):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, pytestconfig):
     """Five submissions of a4, sandbox-graded, autograded by nbgrader and exported."""
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    api = nbgrader_api(course)
+    course = course_copy.copy_course(tmp_path_factory.mktemp("course"))
+    api = course_copy.nbgrader_api(course)
     assert api.generate_assignment(ASSIGNMENT)["success"]
-    answers = solutions(course, ASSIGNMENT)
+    answers = course_copy.solutions(course, ASSIGNMENT)
     cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider: train into a temporary folder
     cache_dir = cache.mkdir("cnncourse-a4") if cache is not None else tmp_path_factory.mktemp("a4")
     good = cpu_budget_resnet(cache_dir).state_dict()
@@ -84,9 +76,9 @@ def graded(tmp_path_factory, pytestconfig):
         "visible_only": ({"resnet_answer": VISIBLE_ONLY}, good),
         "whole_module": ({}, a4_resnet.reference()),
     }
-    make_submission(course, ASSIGNMENT, "blank")
+    course_copy.make_submission(course, ASSIGNMENT, "blank")
     for student, (changes, saved) in submissions.items():
-        folder = make_submission(course, ASSIGNMENT, student, {**answers, **changes})
+        folder = course_copy.make_submission(course, ASSIGNMENT, student, {**answers, **changes})
         torch.save(saved, folder / a4_resnet.SAVED_MODEL)
     verdicts = grade_all(course, ASSIGNMENT, jobs=2)
     assert api.autograde(ASSIGNMENT, "*")["success"]
@@ -104,9 +96,9 @@ def test_scores(graded):
 
 def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
     course, api, verdicts, scores = graded
-    given = grade_by_hand(course, ASSIGNMENT, "solution")
+    given = course_copy.grade_by_hand(course, ASSIGNMENT, "solution")
     assert sorted(given) == ["question_shortcut"]
-    raw, maximum = exported_scores(course, ASSIGNMENT)["solution"]
+    raw, maximum = course_copy.exported_scores(course, ASSIGNMENT)["solution"]
     assert raw == maximum == FULL + sum(given.values())
 
 
@@ -125,6 +117,6 @@ def test_reasons_and_feedback(graded):
 
 def test_solution_notebook_trains_and_saves(tmp_path):
     """The instructor's notebook, run in a kernel as a student would (2 training batches)."""
-    run_solution_notebook(ASSIGNMENT, tmp_path, batches=2, timeout=600)
+    course_copy.run_solution_notebook(ASSIGNMENT, tmp_path, batches=2, timeout=600)
     saved = torch.load(tmp_path / a4_resnet.SAVED_MODEL, weights_only=True)
     assert [t.shape for t in saved.values()] == [t.shape for t in a4_resnet.reference().state_dict().values()]
