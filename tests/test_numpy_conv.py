@@ -27,18 +27,19 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
 
 @st.composite
-def conv_layers(draw, max_size=6, transposed=False):
-    """A random valid layer: a dict of conv arguments plus the array shapes."""
+def conv_layers(draw, max_size=6, transposed=False, winograd=False):
+    """A random valid layer: a dict of conv arguments plus the array shapes (``winograd``:
+    the layers Winograd F(4x4, 3x3) computes: 3x3 kernels, stride 1, dilation 1)."""
     groups = draw(st.integers(1, 3))
     depthwise = draw(st.booleans())  # depthwise: one input channel per group
     in_per_group = 1 if depthwise else draw(st.integers(1, 2))
     out_per_group = draw(st.integers(1, 2))
-    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 3)))
-    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    kernel = (3, 3) if winograd else (draw(st.integers(1, 4)), draw(st.integers(1, 3)))
+    dilation = (1, 1) if winograd else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     padding_kind = draw(st.sampled_from(["int", "pair", "same", "valid"]
                                         if not transposed else ["int", "pair"]))
-    stride = (1, 1) if padding_kind == "same" else (draw(st.integers(1, 5)),
-                                                    draw(st.integers(1, 3)))
+    stride = (1, 1) if padding_kind == "same" or winograd else (draw(st.integers(1, 5)),
+                                                                draw(st.integers(1, 3)))
     padding = {"int": draw(st.integers(0, 2)), "pair": (draw(st.integers(0, 2)),
                                                          draw(st.integers(0, 1))),
                "same": "same", "valid": "valid"}[padding_kind]
@@ -81,7 +82,7 @@ def _torch_forward_backward(torch_fn, x, w, b, layer, rng_seed):
     return y.detach().numpy(), dy, grads
 
 
-FAST_IMPLS = ["im2col", "implicit"]  # each fast implementation, forced (no "auto" rule)
+FAST_IMPLS = ["im2col", "im2col_batch_last", "implicit"]  # each fast implementation, forced (no "auto" rule)
 
 
 def _check_against_torch(ours, ours_backward, torch_fn, case, out_channels, impls):
@@ -111,6 +112,17 @@ def _transpose_out_channels(weight_shape, layer):
 @given(conv_layers())
 def test_conv2d_fast_implementations_match_torch(case):
     _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, FAST_IMPLS)
+
+
+@given(conv_layers(max_size=9, winograd=True))
+def test_conv2d_winograd_matches_torch(case):
+    _check_against_torch(conv2d, conv2d_backward, F.conv2d, case, _conv_out_channels, ["winograd"])
+
+
+@given(conv_layers(max_size=9, transposed=True, winograd=True))
+def test_conv_transpose2d_winograd_matches_torch(case):
+    _check_against_torch(conv_transpose2d, conv_transpose2d_backward, F.conv_transpose2d, case,
+                         _transpose_out_channels, ["winograd"])
 
 
 @settings(max_examples=15)

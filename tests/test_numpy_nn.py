@@ -234,7 +234,7 @@ def test_optimizer_bad_arguments():
         optim.SGD(params, lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="lr must be a number >= 0"):
         optim.Adam(params, lr=-1)
-    with pytest.raises(ValueError, match=r"betas\[1\] must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"betas\[1\] must be a number in \[0, 1\)"):
         optim.Adam(params, betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="params is empty"):
         optim.SGD([], lr=0.1)

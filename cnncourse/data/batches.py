@@ -53,8 +53,9 @@ def make_batch(images, labels, indices, augment=None, rng_key=None):
 def epoch_batches(images, labels, batch_size, seed, epoch, augment=None, rank=0, world_size=1):
     """(images, labels) NumPy batches of one epoch, augmented; depends only on (seed, epoch).
 
-    Batch ``i`` draws its augmentation from ``(seed, epoch, rank, i)``, so any batch can be
-    rebuilt on its own (the Keras loop asks for batches by index).
+    Batch ``i`` draws its augmentation from ``(seed, epoch, rank, i)`` alone, so a batch is
+    the same whether or not the batches before it were drawn (a run resumed mid-way, or a
+    rank that skips some).
     """
     order = epoch_order(len(labels), seed, epoch, rank, world_size)
     for i, idx in enumerate(batch_slices(order, batch_size)):

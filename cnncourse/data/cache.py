@@ -51,15 +51,6 @@ def download_dir(spec, root=None):
     return Path(base) / spec.folder
 
 
-def file_md5(path):
-    """Hex MD5 of a file, read in chunks."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # Indirection so tests can fake the network without a server.
 urlopen = urllib.request.urlopen
 

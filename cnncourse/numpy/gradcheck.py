@@ -14,6 +14,8 @@ Typical use (in tests and assignments)::
     report = gradcheck(lambda x, w: conv2d(x, w), {"x": x, "w": w}, dy,
                        conv2d_backward(dy, x, w)[:2])
     print(report)
+
+Taught in: chapter 5 (numerical gradient checks), chapter 6 (checking batch norm's backward).
 """
 from dataclasses import dataclass
 

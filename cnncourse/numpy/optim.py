@@ -2,19 +2,20 @@
 
 Optimizers update ``param.data`` in place from ``param.grad``; parameters whose ``grad`` is
 None (not used in the last backward) are skipped, as in torch.
+
+Taught in: chapter 7 (training LeNet-5 in NumPy).
 """
 import math
-import numbers
 
 import numpy as np
+
+from cnncourse import validate
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 def _check_nonnegative(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
+    return validate.number(value, name, at_least=0)
 
 
 class Optimizer:
@@ -84,8 +85,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
         super().__init__(params, lr)
         for i, beta in enumerate(betas):
-            if not 0 <= _check_nonnegative(beta, f"betas[{i}]") < 1:
-                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r}")
+            validate.number(beta, f"betas[{i}]", at_least=0, below=1)
         self.betas = tuple(float(b) for b in betas)
         self.eps = _check_nonnegative(eps, "eps")
         self.weight_decay = _check_nonnegative(weight_decay, "weight_decay")

@@ -2,6 +2,8 @@
 
 Forward, loss, backward and the optimizer step are written out so the loop reads like
 the lecture: nothing is hidden in a framework.
+
+Taught in: chapter 7 (LeNet-5 trained in NumPy, PyTorch and Keras).
 """
 import json
 import os

@@ -4,9 +4,12 @@
 and its first line hands the work to this package unless ``impl="loops"``. Here the same
 numbers are computed the way fast libraries do, in NumPy:
 
-- :mod:`~cnncourse.numpy.fast.im2col`: explicit columns, one matmul (``impl="im2col"``);
+- :mod:`~cnncourse.numpy.fast.im2col`: explicit columns, one matmul per block of images
+  (``impl="im2col"``);
+- :mod:`~cnncourse.numpy.fast.winograd`: Winograd F(4x4, 3x3) for 3x3 stride-1 layers, 4x
+  fewer multiplications (``impl="winograd"``);
 - :mod:`~cnncourse.numpy.fast.implicit`: implicit GEMM, no columns (``impl="implicit"``);
-- :mod:`~cnncourse.numpy.fast.layout`: padding and the batch-last layout;
+- :mod:`~cnncourse.numpy.fast.layout`: padding;
 - :mod:`~cnncourse.numpy.fast.scratch`: reused buffers for the large temporaries;
 - :mod:`~cnncourse.numpy.fast.pooling`: pooling by kernel offsets (``impl="slices"``).
 

@@ -3,17 +3,21 @@
 Every function takes the windows the reference computed (:func:`cnncourse.shapes.conv2d_windows`)
 and an ``impl`` the user chose, or ``"auto"`` for the rule of :func:`choose`.
 """
+from cnncourse.numpy.fast.batch_last import BatchLastColumns
 from cnncourse.numpy.fast.im2col import Columns
 from cnncourse.numpy.fast.implicit import ImplicitColumns
+from cnncourse.numpy.fast.winograd import Winograd
+from cnncourse.numpy.fast.winograd import applies as winograd_applies
 
 __all__ = ["choose", "lower", "conv2d", "conv2d_weight", "conv2d_input"]
 
-LOWERINGS = {"im2col": Columns, "implicit": ImplicitColumns}
+LOWERINGS = {"im2col": Columns, "im2col_batch_last": BatchLastColumns, "implicit": ImplicitColumns,
+             "winograd": Winograd}
 
 
 def choose(weight_shape, win, groups):
     """The implementation ``impl="auto"`` runs for a convolution with this weight."""
-    return "implicit" if weight_shape[1] >= 8 else "im2col"
+    return "winograd" if winograd_applies(win.kernel, win.stride, win.dilation) and weight_shape[1] >= 16 else "im2col"
 
 
 def _lowering(impl, weight_shape, win, groups):

@@ -1,22 +1,29 @@
 """Sliding windows as matrices: the trick that turns convolution into one matmul.
 
 ``im2col`` copies every receptive field of a padded NCHW batch into a column, so a
-convolution becomes ``weight_matrix @ columns``. ``col2im`` is its adjoint: it adds
-each column back onto the window it came from (overlaps sum up), which is what a
-transposed convolution and the input gradient of a convolution need.
+convolution becomes ``weight_matrix @ columns``. ``col2im`` is its adjoint: it adds each
+column back onto the window it came from (overlaps sum up), which is what the input
+gradient of a convolution, and a transposed convolution, need.
 
-The padded input is kept *batch-last* in memory, ``(C, H, W, N)``, seen through an NCHW
-view (:func:`cnncourse.numpy.fast.layout.pad_batch_last`). Then the columns are
-``(C*kH*kW, H_out*W_out*N)``: one matrix for the whole batch, built by copying long runs
-(a window row of all N images is contiguous), and each convolution pass is ONE large
-matmul instead of N small ones. The price is a transposed copy of the input and output,
-which are much smaller than the columns.
+The columns of a block of ``n`` images are ``(C*kH*kW, n*H_out*W_out)``: row ``(c, i, j)``,
+column ``(image, p, q)``. Each kernel tap ``(i, j)`` fills a band of rows with one strided
+copy of the whole block, the product with the weight matrix is ``(C_out, n, H_out*W_out)``,
+and each image's slice of it is already that image's NCHW output. The block is as many
+images as fit in about :data:`BLOCK_BYTES` of columns, so the columns stay in the cache
+between the copy that writes them and the product that reads them (for 64 channels and a
+3x3 kernel the columns of one 32x32 image are 2.4 MB, nine times the image).
 """
 import numpy as np
 
-from cnncourse.numpy.fast.layout import batch_first, batch_last, pad2d, pad_batch_last
+from cnncourse.numpy.fast.layout import pad2d
+from cnncourse.numpy.fast.scratch import scratch
 
-__all__ = ["window_slices", "im2col", "col2im", "Columns"]
+__all__ = ["window_slices", "col2im", "Columns", "BLOCK_BYTES"]
+
+# Columns per block, in bytes: about the size of a core's L2 cache. Fewer, larger blocks
+# make larger matrix products but leave the cache before they are read (measured in
+# benchmarks/conv.py; 1-4 MB are within a few % of each other on the course machines).
+BLOCK_BYTES = 2 << 20
 
 
 def window_slices(kernel_size, stride, dilation, output_size):
@@ -33,23 +40,6 @@ def window_slices(kernel_size, stride, dilation, output_size):
             yield (i, j), (Ellipsis, rows, cols)
 
 
-def im2col(x, groups, kernel_size, stride, dilation, output_size):
-    """Columns ``(groups, C/groups * kH * kW, H_out * W_out * N)``, contiguous.
-
-    Row ``(c, i, j)`` holds ``x[n, c, p*sH + i*dH, q*sW + j*dW]`` at column
-    ``(p, q, n)``, so ``weight (groups, O/groups, C/groups*kH*kW) @ columns`` is the
-    whole convolution, ``(O, H_out, W_out, N)``. Fast when ``x`` is batch-last in
-    memory (:func:`pad_batch_last`); correct for any NCHW array.
-    """
-    n, c = x.shape[:2]
-    (kh, kw), (ho, wo) = kernel_size, output_size
-    cols = np.empty((c, kh, kw, ho, wo, n), x.dtype)
-    source = x.transpose(1, 2, 3, 0)  # (C, H, W, N): contiguous when x is batch-last
-    for (i, j), where in window_slices(kernel_size, stride, dilation, output_size):
-        cols[:, i, j] = source[where + (slice(None),)]  # one tap: runs of W_out*N values
-    return cols.reshape(groups, -1, ho * wo * n)
-
-
 def col2im(cols, padded_size, stride, dilation, image=None):
     """Adjoint of the windows: sum ``cols (N, C, kH, kW, H_out, W_out)`` into an
     ``(N, C, *padded_size)`` image, each value onto the pixel it was read from.
@@ -64,64 +54,88 @@ def col2im(cols, padded_size, stride, dilation, image=None):
     return image
 
 
-def _to_nchw(rows, size):
-    """Matmul result ``(C, H*W*N)`` as a contiguous NCHW array."""
-    return batch_first(rows.reshape((-1,) + tuple(size) + (rows.shape[-1] // (size[0] * size[1]),)))
+def images_per_block(rows, positions, itemsize, count):
+    """How many images' columns (``rows x positions`` each) make one block."""
+    return int(min(count, max(1, BLOCK_BYTES // (rows * positions * itemsize))))
 
 
-def to_rows(y, groups):
-    """NCHW ``y`` as ``(groups, C/groups, H*W*N)``: the layout of im2col's columns."""
-    return batch_last(y).reshape(groups, y.shape[1] // groups, -1)
-
-
-def add_bias(out, bias):
-    """``out + bias`` per channel, as a C-contiguous NCHW array (``out`` may be a view)."""
-    out = np.ascontiguousarray(out)
-    if bias is not None:
-        out += bias[:, None, None]
-    return out
-
-
-def cropped(image, crop):
-    """``image`` without ``crop = ((top, bottom), (left, right))``, C-contiguous."""
-    return np.ascontiguousarray(pad2d(image, tuple((-a, -b) for a, b in crop)))
+def _blocks(count, size):
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 class Columns:
-    """Explicit im2col: every receptive field copied into a column, then one matmul.
+    """Explicit im2col by blocks of images: columns copied, then one matmul per block.
 
-    Built from an input and its windows (the input is "lowered" once); ``forward`` and
-    ``weight_grad`` are products with the columns, ``adjoint`` needs no input.
+    Built from an input and its windows (the input is "lowered": padded once); ``forward``
+    and ``weight_grad`` build each block's columns and multiply them, ``adjoint`` needs no
+    input. Keeping the padded input, not the columns, keeps the cache small: rebuilding a
+    block's columns from it costs less than reading them back from memory.
     """
 
     impl = "im2col"
 
     def __init__(self, input, win, groups, scratch_name=None):
         self.win, self.groups = win, groups
-        self.cols = im2col(pad_batch_last(input, win.padding), groups, win.kernel, win.stride,
-                           win.dilation, win.out_size)  # (G, C/G*kH*kW, Ho*Wo*N)
+        self.padded = pad2d(input, win.padding)  # (N, C, H + pads, W + pads)
+        n, c = input.shape[:2]
+        self.rows = c * win.kernel[0] * win.kernel[1]
+        self.positions = win.out_size[0] * win.out_size[1]
+        self.blocks = _blocks(n, images_per_block(self.rows, self.positions, input.itemsize, n))
+
+    def _columns(self, start, stop):
+        """The columns of images ``start:stop``: ``(G, C/G*kH*kW, n*H_out*W_out)``, a scratch
+        buffer (valid until the next block)."""
+        x, (kh, kw) = self.padded[start:stop], self.win.kernel
+        n, c = x.shape[:2]
+        cols = scratch("columns", (c, kh, kw, n) + self.win.out_size, x.dtype)
+        for (i, j), where in window_slices(*self._geometry()):
+            cols[:, i, j] = x[where].transpose(1, 0, 2, 3)  # one tap, all images of the block
+        return cols.reshape(self.groups, -1, n * self.positions)
+
+    def _geometry(self):
+        return self.win.kernel, self.win.stride, self.win.dilation, self.win.out_size
 
     def forward(self, weight, bias=None):
-        w = weight.reshape(self.groups, weight.shape[0] // self.groups, -1)
-        return add_bias(_to_nchw(np.matmul(w, self.cols), self.win.out_size), bias)
+        g, c_out = self.groups, weight.shape[0]
+        w = weight.reshape(g, c_out // g, -1)
+        out = np.empty((self.padded.shape[0], c_out) + self.win.out_size, weight.dtype)
+        for start, stop in self.blocks:
+            if stop - start == 1:  # one image: the product is its output, written in place
+                np.matmul(w, self._columns(start, stop), out=out[start].reshape(g, c_out // g, -1))
+                continue
+            product = np.matmul(w, self._columns(start, stop))  # (G, O/G, n * Ho*Wo)
+            product = product.reshape(c_out, stop - start, self.positions)
+            out[start:stop].reshape(stop - start, c_out, self.positions)[...] = product.transpose(1, 0, 2)
+        if bias is not None:
+            out += bias[:, None, None]
+        return out
 
     def weight_grad(self, grad_output, weight_shape):
         # The correlation of the input with the output gradient: each weight meets the
-        # input values it multiplied, i.e. the columns, summed over positions and batch.
-        dy = to_rows(grad_output, self.groups)  # (G, O/G, Ho*Wo*N)
-        return np.matmul(dy, self.cols.transpose(0, 2, 1)).reshape(weight_shape)
+        # input values it multiplied, i.e. the columns, summed over positions and images.
+        g, c_out = self.groups, weight_shape[0]
+        grad = np.zeros((g, c_out // g, self.rows // g), grad_output.dtype)
+        for start, stop in self.blocks:
+            dy = grad_output[start:stop].reshape(stop - start, c_out, self.positions)
+            dy = np.ascontiguousarray(dy.transpose(1, 0, 2)).reshape(g, c_out // g, -1)
+            grad += np.matmul(dy, self._columns(start, stop).transpose(0, 2, 1))
+        return grad.reshape(weight_shape)
 
     @staticmethod
     def adjoint(y, weight, win, groups, full_size):
         """The transposed convolution of ``y`` onto a zero image of ``full_size`` (the
         padded input), cropped by ``win.padding``: a contiguous NCHW array."""
-        # Every value of y scales its kernels: one matmul forms all those copies as
-        # columns, and col2im adds each back onto the window it came from.
-        g, (c_out, in_per_group, kh, kw) = groups, weight.shape
-        w_t = weight.reshape(g, c_out // g, -1).transpose(0, 2, 1)  # (G, C/G*kH*kW, O/G)
-        cols = np.matmul(w_t, to_rows(y, g))                        # (G, C/G*kH*kW, H*W*N)
-        cols = cols.reshape((g * in_per_group, kh, kw) + y.shape[2:] + y.shape[:1])
-        image = np.zeros((g * in_per_group,) + tuple(full_size) + y.shape[:1], y.dtype)
-        col2im(cols.transpose(5, 0, 1, 2, 3, 4), full_size, win.stride, win.dilation,
-               image=image.transpose(3, 0, 1, 2))  # sums into batch-last memory, runs of W*N
-        return cropped(batch_first(image), win.padding)
+        # Every value of y scales its kernels: one matmul per block forms all those
+        # copies as columns, and col2im adds each back onto the window it came from.
+        g, (c_y, in_per_group, kh, kw) = groups, weight.shape
+        n, positions = y.shape[0], y.shape[2] * y.shape[3]
+        w_t = weight.reshape(g, c_y // g, -1).transpose(0, 2, 1)  # (G, C/G*kH*kW, Cy/G)
+        image = np.zeros((n, g * in_per_group) + tuple(full_size), y.dtype)
+        rows = g * in_per_group * kh * kw
+        for start, stop in _blocks(n, images_per_block(rows, positions, y.itemsize, n)):
+            dy = y[start:stop].reshape(stop - start, c_y, positions).transpose(1, 0, 2)
+            dy = np.ascontiguousarray(dy).reshape(g, c_y // g, -1)
+            cols = np.matmul(w_t, dy).reshape((g * in_per_group, kh, kw, stop - start) + y.shape[2:])
+            col2im(cols.transpose(3, 0, 1, 2, 4, 5), full_size, win.stride, win.dilation,
+                   image=image[start:stop])
+        return np.ascontiguousarray(pad2d(image, tuple((-a, -b) for a, b in win.padding)))

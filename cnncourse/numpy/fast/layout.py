@@ -1,12 +1,7 @@
-"""Padding and memory layouts for the fast engine: copies arranged so they run fast.
-
-The explicit-columns convolution keeps its padded input *batch-last* in memory,
-``(C, H, W, N)``, seen through an NCHW view (:func:`pad_batch_last`): then a window row of
-all N images is one contiguous run, and building the columns copies long runs.
-"""
+"""Padding for the fast engine, by copying into a filled array (faster than ``np.pad``)."""
 import numpy as np
 
-__all__ = ["pad2d", "transpose2d", "batch_last", "batch_first", "pad_batch_last"]
+__all__ = ["pad2d"]
 
 
 def pad2d(x, pads, value=0.0):
@@ -28,44 +23,3 @@ def pad2d(x, pads, value=0.0):
     out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
     out[..., top:top + h, left:left + w] = x
     return out
-
-
-def transpose2d(a, block_elements=8192):
-    """C-contiguous copy of ``a.T`` for a 2-D ``a``. A tall ``a`` is copied in blocks of
-    rows that stay in cache: NumPy's plain copy of a tall transposed array is 2-7x slower
-    (for a wide one, NumPy's own copy is the fastest)."""
-    rows, cols = a.shape
-    if rows <= cols:
-        return np.ascontiguousarray(a.T)
-    out = np.empty((cols, rows), a.dtype)
-    step = max(8, block_elements // max(cols, 1))
-    for start in range(0, rows, step):
-        out[:, start:start + step] = a[start:start + step].T
-    return out
-
-
-def batch_last(x):
-    """Contiguous ``(C, H, W, N)`` copy of NCHW ``x`` (any array with the batch first)."""
-    x = np.ascontiguousarray(x)
-    return transpose2d(x.reshape(x.shape[0], -1)).reshape(x.shape[1:] + x.shape[:1])
-
-
-def batch_first(x):
-    """Inverse of :func:`batch_last`: contiguous ``(N, C, H, W)`` from ``(C, H, W, N)``."""
-    x = np.ascontiguousarray(x)
-    return transpose2d(x.reshape(-1, x.shape[-1])).reshape(x.shape[-1:] + x.shape[:-1])
-
-
-def pad_batch_last(x, pads):
-    """Zero-padded copy of NCHW ``x`` stored as ``(C, H, W, N)``, returned as an NCHW view.
-
-    ``pads`` is ``((top, bottom), (left, right))``, all >= 0.
-    """
-    n, c, h, w = x.shape
-    (top, bottom), (left, right) = pads
-    memory = batch_last(x)
-    if top or bottom or left or right:
-        padded = np.zeros((c, h + top + bottom, w + left + right, n), x.dtype)
-        padded[:, top:top + h, left:left + w] = memory  # runs of W*N: a fast copy
-        memory = padded
-    return memory.transpose(3, 0, 1, 2)

@@ -13,6 +13,8 @@ exceptions receive what cannot, or should not, be recomputed: ``dropout_backward
 mask)`` gets the random mask the forward drew, and ``conv2d_backward(..., cache=...)``
 may get the forward's lowered input (:func:`conv2d_with_cache`) to save building it twice.
 """
+from importlib import import_module
+
 from cnncourse.numpy.functional.activation import *  # noqa: F401,F403
 from cnncourse.numpy.functional.conv import *  # noqa: F401,F403
 from cnncourse.numpy.functional.dropout import *  # noqa: F401,F403
@@ -20,3 +22,8 @@ from cnncourse.numpy.functional.linear import *  # noqa: F401,F403
 from cnncourse.numpy.functional.loss import *  # noqa: F401,F403
 from cnncourse.numpy.functional.normalization import *  # noqa: F401,F403
 from cnncourse.numpy.functional.pooling import *  # noqa: F401,F403
+
+# The public names of every submodule (a submodule and a function may share a name, as
+# ``dropout`` does, so the submodules are looked up by their dotted names).
+__all__ = [name for part in ("conv", "pooling", "activation", "linear", "loss", "dropout", "normalization")
+           for name in import_module(f"{__name__}.{part}").__all__]

@@ -2,6 +2,10 @@
 
 Each backward takes ``(grad_output, <forward arguments>)`` and recomputes what it
 needs from the input: these functions are cheap, so caching would only add state.
+Every function takes and returns arrays of any shape (softmax along ``dim``); a
+backward returns the gradient with respect to ``input``, of ``input``'s shape.
+
+Taught in: chapter 5 (backpropagation through a small network by hand).
 """
 import numpy as np
 
@@ -32,19 +36,43 @@ def _check_grad(grad_output, input):
 
 
 def relu(input):
-    """max(input, 0)."""
+    """``max(input, 0)`` element-wise.
+
+    Args:
+        input: a float array of any shape.
+
+    Returns:
+        A new array of ``input``'s shape and dtype.
+
+    Examples::
+
+        >>> relu(np.array([-1.0, 0.0, 2.0]))
+        array([0., 0., 2.])
+
+    Taught in: chapter 5 (a small network by hand).
+    """
     validate.floating(input, "input")
     return np.maximum(input, 0)
 
 
 def relu_backward(grad_output, input):
-    """Pass the gradient where the input was positive (torch also uses 0 at exactly 0)."""
+    """Gradient of :func:`relu`: ``grad_output`` where the input was positive, 0 elsewhere
+    (torch also uses 0 at exactly 0). Shapes: ``grad_output`` and the result as ``input``."""
     _check_grad(grad_output, input)
     return np.where(input > 0, grad_output, 0).astype(grad_output.dtype, copy=False)
 
 
 def sigmoid(input):
-    """1 / (1 + exp(-input)), computed without overflow for large |input|."""
+    """``1 / (1 + exp(-input))`` element-wise, computed without overflow for large ``|input|``.
+
+    Args:
+        input: a float array of any shape.
+
+    Returns:
+        A new array of ``input``'s shape, in (0, 1).
+
+    Taught in: chapter 6 (saturation: why normalize), chapter 7 (the original LeNet-5).
+    """
     validate.floating(input, "input")
     # exp of a non-positive number never overflows; mirror it for negative inputs.
     e = np.exp(-np.abs(input))
@@ -52,27 +80,47 @@ def sigmoid(input):
 
 
 def sigmoid_backward(grad_output, input):
-    """d sigmoid = s * (1 - s)."""
+    """Gradient of :func:`sigmoid`: ``grad_output * s * (1 - s)`` with ``s = sigmoid(input)``.
+    Shapes: ``grad_output`` and the result as ``input``."""
     _check_grad(grad_output, input)
     s = sigmoid(input)
     return grad_output * s * (1 - s)
 
 
 def tanh(input):
-    """Hyperbolic tangent."""
+    """The hyperbolic tangent element-wise.
+
+    Args:
+        input: a float array of any shape.
+
+    Returns:
+        A new array of ``input``'s shape, in (-1, 1).
+
+    Taught in: chapter 4 (the CIFAR-2 classifier's activation).
+    """
     validate.floating(input, "input")
     return np.tanh(input)
 
 
 def tanh_backward(grad_output, input):
-    """d tanh = 1 - tanh**2."""
+    """Gradient of :func:`tanh`: ``grad_output * (1 - tanh(input)**2)``, ``input``'s shape."""
     _check_grad(grad_output, input)
     t = np.tanh(input)
     return grad_output * (1 - t * t)
 
 
 def log_softmax(input, dim):
-    """log(softmax(input)) along ``dim``, shifted by the max so exp never overflows."""
+    """``log(softmax(input))`` along ``dim``, shifted by the max so ``exp`` never overflows.
+
+    Args:
+        input: a float array (logits), e.g. ``(N, C)``.
+        dim: the axis of the classes (negative counts from the end, as in torch).
+
+    Returns:
+        A new array of ``input``'s shape.
+
+    Taught in: chapter 5 (softmax and cross-entropy).
+    """
     validate.floating(input, "input")
     dim = _canonical_dim(dim, input.ndim)
     shifted = input - input.max(axis=dim, keepdims=True)
@@ -80,12 +128,28 @@ def log_softmax(input, dim):
 
 
 def softmax(input, dim):
-    """exp(input) normalized to sum to 1 along ``dim``."""
+    """``exp(input)`` normalized to sum to 1 along ``dim``.
+
+    Args:
+        input: a float array (logits).
+        dim: the axis to normalize along.
+
+    Returns:
+        A new array of ``input``'s shape whose slices along ``dim`` sum to 1.
+
+    Examples::
+
+        >>> softmax(np.array([0.0, np.log(3.0)]), dim=0)
+        array([0.25, 0.75])
+
+    Taught in: chapter 5 (softmax and cross-entropy).
+    """
     return np.exp(log_softmax(input, dim))
 
 
 def softmax_backward(grad_output, input, dim):
-    """Jacobian-vector product of softmax: s * (g - sum(g * s))."""
+    """Gradient of :func:`softmax` (its Jacobian-vector product): ``s * (g - sum(g * s))``
+    along ``dim``, with ``s = softmax(input, dim)``; ``input``'s shape."""
     _check_grad(grad_output, input)
     s = softmax(input, dim)
     dim = _canonical_dim(dim, input.ndim)
@@ -93,7 +157,8 @@ def softmax_backward(grad_output, input, dim):
 
 
 def log_softmax_backward(grad_output, input, dim):
-    """Jacobian-vector product of log_softmax: g - softmax * sum(g)."""
+    """Gradient of :func:`log_softmax`: ``g - softmax(input) * sum(g)`` along ``dim``;
+    ``input``'s shape."""
     _check_grad(grad_output, input)
     s = softmax(input, dim)
     dim = _canonical_dim(dim, input.ndim)

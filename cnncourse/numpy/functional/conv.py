@@ -14,11 +14,15 @@ Each function below is that sum, one output position at a time, in a loop a stud
 read next to the formula. The switch to the fast engine is the first line of each:
 
 - ``impl="loops"``: these sums (slow; for reading and for checking).
-- ``impl="im2col"``: every receptive field copied into a column, one matrix product
-  (:mod:`cnncourse.numpy.fast.im2col`).
+- ``impl="im2col"``: every receptive field copied into a column, one matrix product per
+  block of images (:mod:`cnncourse.numpy.fast.im2col`); ``"im2col_batch_last"``: the same
+  for the whole batch at once, stored batch-last, for small maps
+  (:mod:`cnncourse.numpy.fast.batch_last`).
+- ``impl="winograd"``: Winograd's F(4x4, 3x3), 3x3 stride-1 layers only, 4x fewer
+  multiplications (:mod:`cnncourse.numpy.fast.winograd`).
 - ``impl="implicit"``: implicit GEMM, the windows read in place, one product per kernel row
   (:mod:`cnncourse.numpy.fast.implicit`).
-- ``impl="auto"`` (default): im2col or implicit by the rule of :func:`cnncourse.numpy.fast.choose`.
+- ``impl="auto"`` (default): the rule of :func:`cnncourse.numpy.fast.choose`.
 
 A transposed convolution is the adjoint of a convolution (its input gradient), so it is
 written with the convolution's functions instead of new sums.
@@ -36,7 +40,7 @@ from cnncourse.numpy import fast
 __all__ = ["conv2d", "conv2d_weight", "conv2d_input", "conv2d_backward", "conv2d_with_cache",
            "conv2d_input_grad_full", "conv_transpose2d", "conv_transpose2d_backward"]
 
-IMPLS = ("auto", "loops", "im2col", "implicit")
+IMPLS = ("auto", "loops", "im2col", "im2col_batch_last", "implicit", "winograd")
 
 # What conv2d_with_cache hands to conv2d_backward: the forward's input and arguments (to
 # check the cache is used with them), the implementation that ran, and its lowered input.
@@ -135,7 +139,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
             (stride 1 only; an odd total puts the extra row/column at the bottom/right,
             as PyTorch does).
         groups: split the channels into this many independent convolutions.
-        impl: ``"auto"``, ``"loops"``, ``"im2col"`` or ``"implicit"`` (see the module).
+        impl: ``"auto"``, ``"loops"`` or a fast implementation (see the module).
 
     Shape:
         - input: ``(N, C_in, H, W)``
@@ -271,6 +275,13 @@ def conv2d_with_cache(input, weight, bias=None, stride=1, padding=0, dilation=1,
     ``conv2d_backward(dy, x, w, b, cache=cache)``: the weight gradient is a matrix product
     with the forward's (explicit or implicit) columns, so keeping them saves building them
     twice. ``input`` must not be changed in between. (The loops keep nothing.)
+
+    Args: as :func:`conv2d`. Shape: as :func:`conv2d`.
+
+    Returns:
+        ``(output, cache)``: the output of :func:`conv2d` and a :class:`ConvCache`.
+
+    Taught in: chapter 7 (the NumPy LeNet-5 trains with it).
     """
     win = _conv2d_windows(input, weight, bias, stride, padding, dilation, groups, impl)
     args = (stride, padding, dilation, groups)
@@ -305,7 +316,11 @@ def conv2d_input_grad_full(grad_output, input_shape, weight, stride=1, padding=0
     swapped). A stride first spreads ``grad_output`` out with ``stride - 1`` zeros.
 
     For teaching: :func:`conv2d_input` gets the same numbers without multiplying inserted
-    zeros. Shapes as in :func:`conv2d_input`.
+    zeros.
+
+    Args: as :func:`conv2d_input` (``input_shape`` is its ``input_size``).
+
+    Shape: as :func:`conv2d_input`; returned: ``input_shape``.
 
     Taught in: chapter 5 (the input gradient is a full convolution with rotated kernels).
     """

@@ -2,6 +2,8 @@
 
 Shapes: ``input`` is ``(N, C)`` or ``(N, C, d1, ...)`` (or unbatched ``(C,)``), ``target``
 holds integers of shape ``(N,)`` / ``(N, d1, ...)`` (or a 0-d array).
+
+Taught in: chapter 4 (the head and its loss), chapter 5 (its gradient, softmax minus one-hot).
 """
 import numpy as np
 
@@ -55,9 +57,27 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
                   ignore_index=-100):
     """Softmax cross-entropy of logits ``input`` against class indices ``target``.
 
-    With smoothing ``eps`` the target distribution puts ``1 - eps + eps/C`` on the true class
-    and ``eps/C`` on the others. ``"mean"`` divides by the summed weights of the targets, so
-    class-weighted losses average like torch's.
+    Args:
+        input: logits, one row of ``C`` scores per sample.
+        target: the true class of each sample (integers in ``[0, C)`` or ``ignore_index``).
+        weight: one weight per class, or None.
+        reduction: ``"mean"`` (divided by the summed weights of the targets, so
+            class-weighted losses average like torch's), ``"sum"`` or ``"none"``.
+        label_smoothing: ``eps``: the target distribution puts ``1 - eps + eps/C`` on the
+            true class and ``eps/C`` on the others.
+        ignore_index: a target value that contributes nothing.
+
+    Shape:
+        - input: ``(N, C)`` or ``(N, C, d1, ...)`` or ``(C,)``
+        - target: ``(N,)`` or ``(N, d1, ...)`` or ``()``
+        - output: a number, or the target's shape with ``reduction="none"``
+
+    Examples::
+
+        >>> float(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])))  # log 2
+        0.6931471805599453
+
+    Taught in: chapter 5 (softmax and cross-entropy).
     """
     unbatched = input.ndim == 1
     input, target, valid, class_weight = _prepare(
@@ -77,7 +97,9 @@ def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=
 
 def cross_entropy_backward(grad_output, input, target, weight=None, reduction="mean",
                            label_smoothing=0.0, ignore_index=-100):
-    """Gradient of :func:`cross_entropy` with respect to the logits ``input``."""
+    """Gradient of :func:`cross_entropy` with respect to the logits ``input``: for the mean
+    without smoothing or weights, ``(softmax(input) - one_hot(target)) / N``. Arguments as
+    the forward's; ``grad_output`` has the loss's shape. Returns an array of ``input``'s shape."""
     unbatched = input.ndim == 1
     batched_input, target, valid, class_weight = _prepare(
         input, target, weight, reduction, label_smoothing, ignore_index)

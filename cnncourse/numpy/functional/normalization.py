@@ -2,7 +2,11 @@
 
 All four standardize ``x`` over some axes, ``x_hat = (x - mean) / sqrt(var + eps)`` with the
 biased variance, then apply a learned scale and shift. They differ only in which axes
-the statistics are taken over, so they share one forward and one backward core.
+the statistics are taken over, so they share one forward and one backward core. Each
+backward returns ``(grad_input, grad_weight, grad_bias)`` shaped like ``input``, ``weight``
+and ``bias`` (None for a parameter not given).
+
+Taught in: chapter 6 (batch normalization; layer, instance and group normalization).
 """
 import numpy as np
 
@@ -106,12 +110,26 @@ def _update_running(running, batch_value, momentum):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Normalize each channel of ``(N, C, *)`` input with batch or running statistics.
+    """Normalize each channel of ``(N, C, *)`` input with batch or running statistics,
+    like ``F.batch_norm``.
 
-    Training uses the batch mean and biased variance, and updates the running statistics
-    in place: ``running = (1 - momentum) * running + momentum * batch``, where the running
-    variance gets the *unbiased* batch variance. Keras' ``BatchNormalization(momentum=m)``
-    weights the old value instead: ``keras_momentum = 1 - torch_momentum`` (0.99 <-> 0.01).
+    Args:
+        input: the batch.
+        running_mean, running_var: per-channel running statistics (updated in place in
+            training, required in evaluation), or None.
+        weight, bias: the learned per-channel scale and shift, or None.
+        training: use (and record) the batch statistics instead of the running ones.
+        momentum: ``running = (1 - momentum) * running + momentum * batch``, where the
+            running variance gets the *unbiased* batch variance. Keras'
+            ``BatchNormalization(momentum=m)`` weights the old value instead:
+            ``keras_momentum = 1 - torch_momentum`` (0.99 <-> 0.01).
+        eps: added to the variance before the square root.
+
+    Shape:
+        - input and output: ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``
+        - running_mean, running_var, weight, bias: ``(C,)``
+
+    Taught in: chapter 6 (batch normalization).
     """
     _check_momentum(momentum)
     x_hat, _, mean, var, axes, shape = _batch_norm_setup(
@@ -125,7 +143,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 def batch_norm_backward(grad_output, input, running_mean, running_var, weight=None, bias=None,
                         training=False, momentum=0.1, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)``; running statistics are left untouched.
+    """Gradients of :func:`batch_norm`: ``(grad_input, grad_weight, grad_bias)``; the
+    running statistics are left untouched.
 
     In training mode the gradient flows through the batch mean and variance; in evaluation
     mode they are constants and the layer is a per-channel affine map.
@@ -160,13 +179,19 @@ def _layer_norm_setup(input, normalized_shape, weight, bias, eps):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalize each sample over its trailing ``normalized_shape`` dims (elementwise affine)."""
+    """Normalize each sample over its trailing ``normalized_shape`` dimensions, like
+    ``F.layer_norm`` (``weight`` and ``bias`` of ``normalized_shape``: an element-wise affine).
+
+    Shape: input and output ``(*, *normalized_shape)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
+    """
     x_hat, _, _, _, shape = _layer_norm_setup(input, normalized_shape, weight, bias, eps)
     return _affine(x_hat, weight, bias, shape)
 
 
 def layer_norm_backward(grad_output, input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`layer_norm`."""
+    """Gradients of :func:`layer_norm`: ``(grad_input, grad_weight, grad_bias)``."""
     validate.shape(grad_output, input.shape, "grad_output")
     x_hat, inv_std, norm_axes, lead_axes, shape = _layer_norm_setup(
         input, normalized_shape, weight, bias, eps)
@@ -194,13 +219,19 @@ def _group_norm_setup(input, num_groups, weight, bias, eps):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Normalize each sample over groups of ``C // num_groups`` channels (per-channel affine)."""
+    """Normalize each sample over groups of ``C // num_groups`` channels, like
+    ``F.group_norm`` (``weight`` and ``bias`` per channel).
+
+    Shape: input and output ``(N, C, *)``; ``weight`` and ``bias`` ``(C,)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
+    """
     x_hat, _, _, shape = _group_norm_setup(input, num_groups, weight, bias, eps)
     return _affine(x_hat.reshape(input.shape), weight, bias, shape)
 
 
 def group_norm_backward(grad_output, input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`group_norm`."""
+    """Gradients of :func:`group_norm`: ``(grad_input, grad_weight, grad_bias)``."""
     validate.shape(grad_output, input.shape, "grad_output")
     x_hat, inv_std, param_axes, shape = _group_norm_setup(input, num_groups, weight, bias, eps)
     grad_xhat, grad_weight, grad_bias = _affine_backward(
@@ -220,11 +251,16 @@ def _instance_channels(input):
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Normalize each (sample, channel) plane on its own: group norm with one channel per group.
+    """Normalize each (sample, channel) plane on its own, like ``F.instance_norm``: group
+    norm with one channel per group.
 
     With ``use_input_stats`` the running statistics (if given) are updated in place with
     the per-instance statistics averaged over the batch, as torch does; without it the
     running statistics normalize, exactly like :func:`batch_norm` in evaluation mode.
+
+    Shape: input and output ``(N, C, L)`` or ``(N, C, H, W)``; the rest ``(C,)``.
+
+    Taught in: chapter 6 (layer, instance and group normalization).
     """
     channels = _instance_channels(input)
     if not use_input_stats:
@@ -242,7 +278,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def instance_norm_backward(grad_output, input, running_mean=None, running_var=None, weight=None,
                            bias=None, use_input_stats=True, momentum=0.1, eps=1e-5):
-    """Return ``(grad_input, grad_weight, grad_bias)`` of :func:`instance_norm`."""
+    """Gradients of :func:`instance_norm`: ``(grad_input, grad_weight, grad_bias)``."""
     channels = _instance_channels(input)
     if not use_input_stats:
         return batch_norm_backward(grad_output, input, running_mean, running_var, weight, bias,

@@ -3,6 +3,8 @@
 The forward pass (``__call__``) keeps what the backward pass needs on the module; the
 backward pass returns the gradient for the input and *adds* parameter gradients to
 ``param.grad``, so gradients of several backward calls accumulate as in torch.
+
+Taught in: chapter 7 (a network as modules, trained in NumPy).
 """
 from collections import OrderedDict
 

@@ -2,17 +2,17 @@
 
 Entry numbers refer to ``notes/seed-inventory.md``, section 7. Big ImageNet models are
 built on torch's ``meta`` device: shapes and parameter counts without allocating or
-initializing ~140M weights. Each test skips only while its model is not written yet.
+initializing ~140M weights.
 """
 import pytest
-from seed_data import pending
 
-TORCH_MODELS = "cnncourse.torch.models"
-KERAS_MODELS = "cnncourse.tensorflow.models"
+import cnncourse.torch.models as TM
+from cnncourse.numpy.models import lenet5 as numpy_lenet
+from cnncourse.summary import count_parameters
 
 
 def torch_model(name, *args, meta=False, **kwargs):
-    build = pending(TORCH_MODELS, name)
+    build = getattr(TM, name)
     if not meta:
         return build(*args, **kwargs)
     import torch
@@ -46,7 +46,7 @@ def test_lenet5_batchnorm_adds_gamma_and_beta():
     """6.6/7.13: batch norm adds 2 trainable parameters per feature (S1: gamma and beta;
     the running mean and variance are buffers). The package's 'batchnorm' variant is
     'modern' plus batch-norm layers; S2's exercise-9 net (62,186) places its two BN layers
-    elsewhere and is pinned in test_seed_shapes::test_pytorch_book_lenet_bn_parameters."""
+    elsewhere and is pinned in test_worked_examples_shapes::test_pytorch_book_lenet_bn_parameters."""
     from torch import nn
     plain, with_bn = torch_model("lenet5", "modern"), torch_model("lenet5", "batchnorm")
     norms = [m for m in with_bn.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
@@ -80,7 +80,7 @@ def test_vgg13_cifar():
 ])
 def test_vgg_table_2(name, exact, millions):
     """7.21 (S1 VGG Table 2, in millions): A 133, B 133, D 138, E 144 (C, with 1x1
-    layers, has no constructor; its 133,638,952 is checked in test_seed_shapes)."""
+    layers, has no constructor; its 133,638,952 is checked in test_worked_examples_shapes)."""
     count = n_params(torch_model(name, meta=True))
     assert count == exact
     assert round(count / 1e6) == millions
@@ -119,19 +119,19 @@ def test_resnet18_about_11_million():
 
 def test_keras_twins_match_the_tf_book():
     """7.3, 7.9, 7.14 with the Keras twins: S0 printed its counts from Keras summary()."""
-    lenet = pending(KERAS_MODELS, "lenet5")("small-kernel")
+    import cnncourse.tensorflow.models as KM
+
+    lenet = KM.lenet5("small-kernel")
     counts = [layer.count_params() for layer in lenet.layers if layer.count_params()]
     assert counts == [60, 880, 48120, 10164, 850]
-    assert pending(KERAS_MODELS, "vgg13_cifar")().count_params() == 9570506
-    assert pending(KERAS_MODELS, "cifar2net")().count_params() == 18090
-    assert pending("cnncourse.summary", "count_parameters")(lenet) == 60074
+    assert KM.vgg13_cifar().count_params() == 9570506
+    assert KM.cifar2net().count_params() == 18090
+    assert count_parameters(lenet) == 60074
 
 
 def test_count_parameters_matches():
     """``cnncourse.summary.count_parameters`` reproduces S0's 60,074 and S2's 18,090 for the
     torch and NumPy models (the Keras twins are counted in the test above)."""
-    count_parameters = pending("cnncourse.summary", "count_parameters")
-    numpy_lenet = pending("cnncourse.numpy.models", "lenet5")
     for model, expected in ((torch_model("lenet5", "small-kernel"), 60074),
                             (numpy_lenet("small-kernel"), 60074),
                             (torch_model("cifar2net"), 18090)):

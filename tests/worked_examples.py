@@ -7,29 +7,6 @@ for parameter counts, with Keras ``count_params()`` on the texts' own layer list
 before it was written down; where a text printed something else, the comment says so.
 """
 import numpy as np
-import pytest
-
-
-def pending(module, name):
-    """Return ``module.name``; skip the test while the module or the name is not written yet."""
-    mod = pytest.importorskip(module)
-    if not hasattr(mod, name):
-        pytest.skip(f"pending: {module}.{name} is not written yet")
-    return getattr(mod, name)
-
-
-def deferred(module, name):
-    """A stand-in for ``module.name`` that looks it up (or skips) only when called, so a
-    test file can name the functions it uses at the top before they are all written."""
-    def call(*args, **kwargs):
-        return pending(module, name)(*args, **kwargs)
-    call.__name__ = name
-    return call
-
-
-def functional(name):
-    """A function of ``cnncourse.numpy.functional`` (skips while it is not written yet)."""
-    return pending("cnncourse.numpy.functional", name)
 
 
 def nchw(rows):

@@ -4,7 +4,7 @@ Entry numbers (1.x, 2.x, 4.x, 5.x) refer to the tables of ``notes/seed-inventory
 """
 import numpy as np
 import pytest
-from seed_data import (
+from worked_examples import (
     D2L_CORR,
     D2L_CORR2,
     D2L_K,
@@ -30,16 +30,14 @@ from seed_data import (
     TRANSPOSE_W,
     TRANSPOSE_X4,
     TRANSPOSE_X5,
-    deferred,
     nchw,
 )
+
+from cnncourse.numpy.functional import conv2d, conv2d_backward, conv_transpose2d
 
 IMPLS = ["im2col", "loops"]
 
 
-conv2d = deferred("cnncourse.numpy.functional", "conv2d")
-conv_transpose2d = deferred("cnncourse.numpy.functional", "conv_transpose2d")
-conv2d_backward = deferred("cnncourse.numpy.functional", "conv2d_backward")
 
 
 def dilate(grad, stride):

@@ -6,20 +6,14 @@ the test pins the recomputed one and the comment quotes the text.
 import math
 
 import pytest
-from seed_data import deferred, pending
 
-SHAPES = "cnncourse.shapes"
+from cnncourse import shapes
 
-
-def shape_fn(name):
-    return pending(SHAPES, name)
-
-
-conv_out = deferred(SHAPES, "conv2d_output_size")
-pool_out = deferred(SHAPES, "pool2d_output_size")
-conv_params = deferred(SHAPES, "conv2d_parameters")
-linear_params = deferred(SHAPES, "linear_parameters")
-bn_params = deferred(SHAPES, "batch_norm_parameters")
+conv_out = shapes.conv2d_output_size
+pool_out = shapes.pool2d_output_size
+conv_params = shapes.conv2d_parameters
+linear_params = shapes.linear_parameters
+bn_params = shapes.batch_norm_parameters
 
 
 def mlp_params(sizes):
@@ -138,7 +132,7 @@ def test_ten_5x5_convs_on_240():
 def test_transposed_conv_sizes():
     """4.1 and 4.10 (S0 10.11.2): o = (i - 1)s + k - 2p: 2x2, k=3, s=2 -> 5; VALID s=1 -> 4;
     TF 'SAME' s=3 -> i*s = 6 (here no padding is needed)."""
-    size = shape_fn("conv_transpose2d_output_size")
+    size = shapes.conv_transpose2d_output_size
     assert size(2, 3, stride=2) == 5
     assert conv_out(7, 3) == 5  # the same 5 seen as a stride-1 conv on the 7x7 padded grid
     assert size(2, 3, stride=1) == 4
@@ -154,8 +148,8 @@ def test_six_and_five_give_same_size():
 
 def test_output_padding_term():
     """4.5 (S0 l.1319-1323): a = (o + 2p - k) % s picks which input size is restored."""
-    a_term = shape_fn("conv_transpose_output_padding")
-    size = shape_fn("conv_transpose2d_output_size")
+    a_term = shapes.conv_transpose_output_padding
+    size = shapes.conv_transpose2d_output_size
     assert a_term(6, 3, stride=2) == 1
     assert a_term(5, 3, stride=2) == 0
     for o in (5, 6):
@@ -213,7 +207,7 @@ def test_separable_conv_count():
     assert conv_params(3, 4, 3, bias=False) == 108
     assert conv_params(3, 3, 3, bias=False, groups=3) == 27
     assert conv_params(3, 4, 1, bias=False) == 12
-    separable = shape_fn("separable_conv2d_parameters")
+    separable = shapes.separable_conv2d_parameters
     assert separable(3, 4, 3, bias=False) == 39
     assert separable(3, 4, 3, bias=False) / 108 == pytest.approx(1 / 3, abs=0.03)
 
@@ -305,7 +299,7 @@ def test_three_3x3_vs_one_7x7():
 def test_bottleneck_counts():
     """8.1 (S1 bottleneck slide): 256x256x3x3 ~ 600K; 256x64x1x1 ~ 16K; 64x64x3x3 ~ 36K;
     64x256x1x1 ~ 16K; total ~ 70K multiply-adds per output position."""
-    flops = shape_fn("conv2d_flops")
+    flops = shapes.conv2d_flops
     plain = flops(1, 256, 256, 3, padding=1)
     parts = [flops(1, 256, 64, 1), flops(1, 64, 64, 3, padding=1), flops(1, 64, 256, 1)]
     assert plain == conv_params(256, 256, 3, bias=False) == 589824
@@ -316,5 +310,5 @@ def test_bottleneck_counts():
 
 def test_x2col_matmul_cost():
     """2.18 (S2 8.2.3): the [20 x 250] @ [250 x 289] product is the whole convolution."""
-    flops = shape_fn("conv2d_flops")
+    flops = shapes.conv2d_flops
     assert flops(37, 10, 20, 5, stride=2) == 20 * 250 * 289

@@ -2,7 +2,8 @@
 ``cnncourse.numpy.functional``. Entry numbers refer to ``notes/seed-inventory.md``."""
 import numpy as np
 import pytest
-from seed_data import functional
+
+import cnncourse.numpy.functional as F
 
 KERAS_MOMENTUM = 0.99          # Keras: running = 0.99 * running + 0.01 * batch
 TORCH_MOMENTUM = 1 - KERAS_MOMENTUM  # the same update in torch's (and our) convention
@@ -22,7 +23,7 @@ def test_statistics_are_per_channel():
     scale, shift = np.array([1.0, 2.0, 0.5]), np.array([0.0, 3.0, -1.0])
     x = rng.normal(size=(4, 3, 5, 5)) * scale[:, None, None] + shift[:, None, None]
     running_mean, running_var = np.zeros(3), np.ones(3)
-    out = functional("batch_norm")(x, running_mean, running_var, training=True, momentum=1.0)
+    out = F.batch_norm(x, running_mean, running_var, training=True, momentum=1.0)
     assert running_mean.shape == (3,)
     np.testing.assert_allclose(running_mean, channel_means_nhwc(x), rtol=1e-12)
     var = x.var(axis=(0, 2, 3))
@@ -36,7 +37,7 @@ def test_keras_momentum_convention():
     x = rng.normal(2.0, 1.0, size=(8, 2, 3, 3))
     running_mean, running_var = np.array([0.5, -0.5]), np.ones(2)
     before = running_mean.copy()
-    functional("batch_norm")(x, running_mean, running_var, training=True, momentum=TORCH_MOMENTUM)
+    F.batch_norm(x, running_mean, running_var, training=True, momentum=TORCH_MOMENTUM)
     expected = KERAS_MOMENTUM * before + (1 - KERAS_MOMENTUM) * x.mean(axis=(0, 2, 3))
     np.testing.assert_allclose(running_mean, expected, rtol=1e-12)
 
@@ -48,7 +49,7 @@ def test_running_mean_after_n_calls():
     x = np.random.default_rng(2).normal(1.0, 0.5, size=(2, 3, 4, 4))
     batch_mean = x.mean(axis=(0, 2, 3))
     running_mean, running_var = np.zeros(3), np.ones(3)
-    batch_norm = functional("batch_norm")
+    batch_norm = F.batch_norm
     batch_norm(x, running_mean, running_var, training=True, momentum=TORCH_MOMENTUM)
     np.testing.assert_allclose(running_mean, 0.01 * batch_mean, rtol=1e-12)
     for _ in range(100):
@@ -67,9 +68,9 @@ def test_lecture_gamma_after_ten_sgd_steps():
     x = np.array([[0.3, -1.2, 0.8], [-0.9, 0.1, 1.5]])
     gamma, beta = np.ones(3), np.zeros(3)
     for _ in range(10):
-        out = functional("batch_norm")(x, None, None, gamma, beta, training=True, eps=KERAS_EPS)
+        out = F.batch_norm(x, None, None, gamma, beta, training=True, eps=KERAS_EPS)
         grad_out = 2 * out / out.size  # d/d out of mean(out^2) - 1
-        _, grad_gamma, grad_beta = functional("batch_norm_backward")(
+        _, grad_gamma, grad_beta = F.batch_norm_backward(
             grad_out, x, None, None, gamma, beta, training=True, eps=KERAS_EPS)
         gamma, beta = gamma - 0.01 * grad_gamma, beta - 0.01 * grad_beta
     r = x.var(axis=0) / (x.var(axis=0) + KERAS_EPS)
@@ -83,7 +84,7 @@ def test_linear_model_gradient_is_input():
     in [100, 1000] get gradients 100x those of inputs in [1, 10]."""
     x = np.array([[3.0, 700.0]])
     w, b = np.array([[0.2, -0.1]]), np.array([0.5])
-    _, grad_w, grad_b = functional("linear_backward")(np.ones((1, 1)), x, w, b)
+    _, grad_w, grad_b = F.linear_backward(np.ones((1, 1)), x, w, b)
     np.testing.assert_array_equal(grad_w, x)
     assert grad_b.tolist() == [1.0]
 
@@ -92,15 +93,15 @@ def test_sigmoid_derivative_range():
     """5.8 (S0 10.8): sigma'(x) lies in [0.1, 0.25] for x in [-2, 2] and falls below
     it outside (0.105 at |x| = 2, 0.25 at 0)."""
     inside = np.linspace(-2, 2, 81)
-    d_inside = functional("sigmoid_backward")(np.ones_like(inside), inside)
+    d_inside = F.sigmoid_backward(np.ones_like(inside), inside)
     assert d_inside.min() == pytest.approx(0.104994, abs=1e-6)
     assert d_inside.max() == 0.25
     outside = np.array([-6.0, -3.0, 2.5, 4.0])
-    assert np.all(functional("sigmoid_backward")(np.ones_like(outside), outside) < 0.1)
+    assert np.all(F.sigmoid_backward(np.ones_like(outside), outside) < 0.1)
 
 
 def test_softmax_example():
     """8.4 (S3 4.1.1): softmax([1, 2, 3]) = [0.0900, 0.2447, 0.6652]."""
-    out = functional("softmax")(np.array([1.0, 2.0, 3.0]), dim=0)
+    out = F.softmax(np.array([1.0, 2.0, 3.0]), dim=0)
     np.testing.assert_allclose(out, [0.0900, 0.2447, 0.6652], atol=5e-5)
     assert out.sum() == pytest.approx(1.0)
