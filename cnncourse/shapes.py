@@ -357,9 +357,9 @@ def receptive_field(layers):
     field, jump = 1, 1
     for layer in layers:
         kernel_size, stride, dilation = (tuple(layer) + (1,))[:3]
-        check_positive(kernel_size, "kernel_size")
-        check_positive(stride, "stride")
-        check_positive(dilation, "dilation")
+        positive(kernel_size, "kernel_size")
+        positive(stride, "stride")
+        positive(dilation, "dilation")
         field += dilation * (kernel_size - 1) * jump
         jump *= stride
     return field

@@ -86,7 +86,7 @@ def test_the_commands_disable_the_instructor_tools(tmp_path):
             servers += names
     page_config = json.loads((env / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
     assert {k for k, v in page_config["disabledExtensions"].items() if v} == disabled
-    assert {k for k, v in page_config["lockedExtensions"].items() if v} == locked == disabled  # not re-enabled in the UI
+    assert {k for k, v in page_config["lockedExtensions"].items() if v} == locked == disabled  # no UI re-enable
     listing = run_there(env, ["jupyter", "server", "extension", "list"])
     for module in servers:
         assert re.search(rf"{re.escape(module)}\s+disabled", listing), listing

@@ -12,8 +12,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from cnncourse import shapes
-from cnncourse.diagrams.grids import (EMPTY, HIGHLIGHT, RESULT, colour_cells, draw_grid, new_figure,
-                                      number, operator)
+from cnncourse.diagrams.grids import EMPTY, HIGHLIGHT, RESULT, colour_cells, draw_grid, new_figure, number, operator
 from cnncourse.numpy import functional as F
 
 
