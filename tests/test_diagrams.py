@@ -129,3 +129,72 @@ def test_depthwise_separable_counts():
     fig = ops.depthwise_separable(3, 4, 3)
     assert "= 108 weights" in fig.axes[0].get_title()
     assert "27 + 12 = 39 weights" in fig.axes[1].get_title()
+
+
+# ----------------------------------------------------------------------------- backward passes (chapter 5)
+from cnncourse.diagrams import backprop  # noqa: E402
+
+
+def numbers(ax):
+    return [float(t) for t in texts(ax)]
+
+
+def test_weight_gradient_rows_sum_to_conv2d_backward_s_gradient():
+    x = np.array([[1., 2., 0.], [0., 1., 3.], [2., 1., 1.]])
+    grad_out = np.array([[-1., 4.], [1., 1.]])
+    fig = backprop.weight_gradient(x, grad_out, 2)
+    _, grad_w, _ = F.conv2d_backward(grad_out[None, None], x[None, None], np.zeros((1, 1, 2, 2)))
+    assert len(fig.axes) == 7 * 4                        # one row per weight
+    last = fig.axes[-1]
+    assert sorted(numbers(last)) == sorted(grad_w[0, 0].ravel())  # 8 2 7 13: the whole dL/dw at the end
+    assert "sum 8" in texts(fig.axes[5]) and "w00" in texts(fig.axes[5])
+    assert len(texts(fig.axes[6])) == 1                 # after the first row only dL/dw00 is known
+
+
+def test_weight_gradient_with_stride_uses_the_dilated_output_gradient():
+    rng = np.random.default_rng(0)
+    x, grad_out = rng.integers(-3, 4, (7, 7)).astype(float), rng.integers(-2, 3, (3, 3)).astype(float)
+    fig = backprop.weight_gradient(x, grad_out, 3, stride=2, weights=[(0, 0), (1, 2)])
+    assert len(fig.axes) == 7 * 2
+    dilated = fig.axes[2]
+    assert len(texts(dilated)) == 25 and numbers(dilated).count(0.0) >= 16   # 5x5: 16 inserted zeros
+    _, grad_w, _ = F.conv2d_backward(grad_out[None, None], x[None, None], np.zeros((1, 1, 3, 3)), stride=2)
+    assert f"sum {backprop.number(grad_w[0, 0, 1, 2])}" in texts(fig.axes[7 + 5])
+    with pytest.raises(ValueError, match="must have that shape"):
+        backprop.weight_gradient(x, grad_out[:2], 3, stride=2)
+    with pytest.raises(ValueError, match="positions inside"):
+        backprop.weight_gradient(x, grad_out, 3, stride=2, weights=[(3, 0)])
+
+
+def test_input_gradient_is_the_full_correlation_with_the_rotated_kernel():
+    grad_out, kernel = np.array([[-1., 4.], [1., 1.]]), np.array([[1., -1.], [2., 0.5]])
+    fig = backprop.input_gradient(grad_out, kernel)
+    grad_x, _, _ = F.conv2d_backward(grad_out[None, None], np.zeros((1, 1, 3, 3)), kernel[None, None])
+    assert len(fig.axes) == 5 * 9
+    assert sorted(numbers(fig.axes[-1])) == sorted(grad_x[0, 0].ravel())
+    assert numbers(fig.axes[2]) == list(kernel[::-1, ::-1].ravel())     # rotated by 180 degrees
+    assert len(texts(fig.axes[0])) == 16                                # 2x2 padded by 1 each side
+
+
+def test_input_gradient_with_stride_two_dilates_then_pads():
+    grad_out, kernel = np.arange(1.0, 10.0).reshape(3, 3), np.array([[1., 0., -1.], [2., 1., 0.], [0., 1., 1.]])
+    fig = backprop.input_gradient(grad_out, kernel, stride=2, positions=[(0, 0), (3, 3), (6, 6)])
+    assert len(texts(fig.axes[0])) == 81                                 # 3x3 -> 5x5 -> 9x9
+    grad_x, _, _ = F.conv2d_backward(grad_out[None, None], np.zeros((1, 1, 7, 7)), kernel[None, None], stride=2)
+    assert sorted(numbers(fig.axes[-1])) == sorted(grad_x[0, 0].ravel())  # the last position fills all 49
+    assert "dilated (stride 2)" in fig.axes[0].get_title()
+
+
+def test_max_pool_backward_routes_to_the_maxima_and_average_spreads():
+    x = np.array([[1., 5., 2., 0.], [3., 4., 6., 1.], [0., 2., 1., 3.], [7., 1., 2., 8.]])
+    grad_out = np.array([[1., 2.], [3., 4.]])
+    fig = backprop.pool_backward(x, grad_out)
+    bold = [t.get_text() for t in fig.axes[0].texts if t.get_fontweight() == "bold"]
+    assert sorted(bold) == ["5", "6", "7", "8"]
+    assert numbers(fig.axes[3]) == list(F.max_pool2d_backward(grad_out[None, None], x[None, None], 2).ravel())
+    avg = backprop.pool_backward(x, grad_out, mode="avg")
+    assert numbers(avg.axes[3]) == list(F.avg_pool2d_backward(grad_out[None, None], x[None, None], 2).ravel())
+    with pytest.raises(ValueError, match="overlap"):
+        backprop.pool_backward(np.zeros((5, 5)), np.zeros((2, 2)), 3, stride=2)
+    with pytest.raises(ValueError, match="pooled shape"):
+        backprop.pool_backward(x, np.zeros((3, 3)))
