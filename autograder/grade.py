@@ -15,25 +15,32 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import secrets
 import tempfile
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from autograder.judge.notebook import INSTRUCTOR_CONTENT, MAX_NOTEBOOK_BYTES, instructor_content, read_notebook
-from autograder.judge.results import MAX_RESULTS_BYTES, judge_case, read_cells, read_statuses
+from autograder.judge.results import judge_case, read_cells, read_statuses
 from autograder.judge.tree_copy import TreeLimits, copy_tree
 from autograder.judge.untrusted import Refused, read_regular
-from autograder.sandbox.run import Sandbox
+from autograder.sandbox.run import RunResult, Sandbox, run_harness
 from autograder.spec import AssignmentSpec, Limits, load_spec
 
 CACHE_DIR = ".autograder/verdicts"
 SUBMISSION_LIMITS = TreeLimits(max_bytes=50 * 2**20, max_entries=1000, max_depth=16)
 log = logging.getLogger(__name__)
+
+
+class GradingStopped(RuntimeError):
+    """The grading machinery failed, not a submission (the cluster's scheduler went away,
+    no worker can take the tasks): the run stops, and no verdict is written for what is
+    left. Verdicts already written stay valid."""
 
 
 @dataclass
@@ -89,8 +96,18 @@ def copy_submission(src: Path, dest: Path, limits: TreeLimits = SUBMISSION_LIMIT
     copy_tree(src, dest, limits)
 
 
-def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, submission: Path) -> dict:
-    """Verdicts for one submitted notebook (file may be missing, broken or hostile)."""
+def run_here(spec: AssignmentSpec, job: Path) -> RunResult:
+    """The sandbox run of a prepared job folder on this machine (``--cluster`` runs it on a worker)."""
+    return run_harness(job, spec.limits, spec.packages, spec.gpu)
+
+
+def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, submission: Path,
+                   run_sandbox=run_here) -> dict:
+    """Verdicts for one submitted notebook (file may be missing, broken or hostile).
+
+    ``run_sandbox(spec, job)`` runs the prepared job folder and returns its ``RunResult``;
+    everything else (reading, refusing, judging) happens in this process.
+    """
     record = {"assignment": spec.name, "notebook": notebook.name, "seed": hidden.seed, "cells": [],
               "stopped": "", "sha256": None}
 
@@ -116,15 +133,14 @@ def grade_notebook(spec: AssignmentSpec, hidden: HiddenCases, notebook: Path, su
             copy_submission(submission, job / "work")
         except Refused as err:  # nbgrader's own copy would follow or hang on it too
             return refused(str(err), folder_refused=True)
-        return {**record, **_run_and_judge(spec, hidden, parsed.code_cells, job)}
+        return {**record, **_run_and_judge(spec, hidden, parsed.code_cells, job, run_sandbox)}
 
 
-def _run_and_judge(spec: AssignmentSpec, hidden: HiddenCases, cells: tuple, job: Path) -> dict:
+def _run_and_judge(spec: AssignmentSpec, hidden: HiddenCases, cells: tuple, job: Path, run_sandbox) -> dict:
     (job / "in").mkdir()
     (job / "in" / "cells.json").write_text(json.dumps(list(cells)))
     index = hidden.write_requests(job / "in", spec.limits)
-    sandbox = Sandbox(spec.limits, spec.packages, spec.gpu)
-    run = sandbox.run(job, ["python", "-I", "/grader/harness.py", "/grader/in", "{results_fd}"], MAX_RESULTS_BYTES)
+    run = run_sandbox(spec, job)
     stopped = run.describe(spec.limits)
     statuses = read_statuses(run.frames)
     checks = {}
@@ -141,8 +157,9 @@ def _run_and_judge(spec: AssignmentSpec, hidden: HiddenCases, cells: tuple, job:
         if check.inspect is not None and checks.get(check.name, {}).get("passed", True):
             reason = check.inspect(job / "work", hidden.seed)
             checks[check.name] = {"passed": not reason, "reason": reason}
+    where = {"worker": run.worker} if run.worker else {}
     return {"stopped": stopped, "seconds": round(run.seconds, 2), "checks": checks, "cells": read_cells(run.frames),
-            "log_tail": run.log_tail, "peak_memory": run.peak_memory, "channel_problem": run.frames.problem}
+            "log_tail": run.log_tail, "peak_memory": run.peak_memory, "channel_problem": run.frames.problem, **where}
 
 
 def cache_path(course: Path, assignment: str, student: str, notebook: str) -> Path:
@@ -167,13 +184,16 @@ def _grader_failure(spec: AssignmentSpec, hidden: HiddenCases, name: str, err: B
             "checks": _all_failed(spec, reason)}
 
 
-def grade_student(course: Path, spec: AssignmentSpec, hidden: HiddenCases, student: str) -> dict:
+def grade_student(course: Path, spec: AssignmentSpec, hidden: HiddenCases, student: str,
+                  run_sandbox=run_here) -> dict:
     """Grade every notebook of one student's submission and cache each verdict."""
     submission = Path(course) / "submitted" / student / spec.name
     results = {}
     for name in source_notebooks(course, spec.name):
         try:
-            verdict = grade_notebook(spec, hidden, submission / f"{name}.ipynb", submission)
+            verdict = grade_notebook(spec, hidden, submission / f"{name}.ipynb", submission, run_sandbox)
+        except GradingStopped:
+            raise  # not this submission's fault: no verdict
         except Exception as err:  # noqa: BLE001 - one submission never stops the run
             verdict = _grader_failure(spec, hidden, name, err)
         verdict["student"] = student
@@ -208,16 +228,55 @@ def is_instructor_copy(verdict: dict) -> bool:
     return bool(verdict.get("instructor_content")) or INSTRUCTOR_CONTENT in verdict.get("stopped", "")
 
 
-def grade_all(course: Path, assignment: str, students=None, jobs: int = 2, seed: int | None = None) -> dict:
-    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``."""
+def submitted_students(course: Path, assignment: str) -> list:
+    """Students with a folder ``submitted/<student>/<assignment>/``, sorted."""
+    return sorted(p.parent.name for p in (Path(course) / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def grade_all(course: Path, assignment: str, students=None, jobs: int | None = None, seed: int | None = None,
+              on_done=None, cluster=None) -> dict:
+    """Grade all (or the named) submissions in parallel; ``{student: {notebook: verdict}}``.
+
+    ``on_done(student, results)`` is called in this thread as each submission finishes
+    (a progress bar), in the order they finish. ``cluster``: a connected
+    ``autograder.cluster.Cluster``; each sandbox run is then a task on one of its workers
+    and ``jobs`` is the number of submissions in flight (default: twice the workers'
+    sandbox slots); without it, ``jobs`` sandboxes run here (default: one per CPU).
+    """
     course = Path(course)
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     spec = load_spec(assignment)
-    Sandbox(spec.limits, spec.packages, spec.gpu)  # no cgroup, no bwrap: say so before any work
-    submitted = course / "submitted"
+    if cluster is None:
+        Sandbox(spec.limits, spec.packages, spec.gpu)  # no cgroup, no bwrap: say so before any work
+        runner = None
+    else:
+        runner = cluster.runner(spec)  # no worker ready for it, or none at all: say so before any work
     if students is None:
-        students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+        students = submitted_students(course, assignment)
     hidden = HiddenCases.generate(spec, seed)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(zip(students, pool.map(lambda s: grade_student(course, spec, hidden, s), students)))
+    if runner is None:
+        return _grade_in_pool(course, spec, hidden, students, jobs or os.cpu_count() or 1, on_done, run_here)
+    with runner:
+        return _grade_in_pool(course, spec, hidden, students, jobs or runner.default_in_flight(), on_done,
+                              runner.run)
+
+
+def _grade_in_pool(course: Path, spec: AssignmentSpec, hidden: HiddenCases, students: list, jobs: int, on_done,
+                   run_sandbox) -> dict:
+    results = {}
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(grade_student, course, spec, hidden, s, run_sandbox): s for s in students}
+        for future in as_completed(futures):
+            student = futures[future]
+            results[student] = future.result()
+            if on_done is not None:
+                on_done(student, results[student])
+    except GradingStopped as err:
+        pool.shutdown(wait=True, cancel_futures=True)
+        left = len(students) - len(results)
+        raise GradingStopped(f"{err} ({len(results)} of {len(students)} submission(s) graded; "
+                             f"{left} not graded and not recorded)") from None
+    pool.shutdown(wait=True)
+    return {student: results[student] for student in students}

@@ -56,12 +56,14 @@ class Check:
     passed); it must never execute or unpickle code from them. ``method(code_cells)``,
     when given, judges *how* the answer is written (see ``autograder/judge/methods.py``): it reads the
     notebook's code as text, never runs it, and returns a reason ('' = passed).
+    ``files`` names the submitted files ``inspect`` reads (the notebook must name them).
     """
 
     name: str
     make_cases: Callable[[np.random.Generator], list]
     inspect: Callable[[Any, int], str] | None = None
     method: Callable[[list], str] | None = None
+    files: tuple = ()
 
 
 @dataclass(frozen=True)

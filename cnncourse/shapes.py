@@ -337,3 +337,29 @@ def conv2d_flops(input_size, in_channels, out_channels, kernel_size, stride=1, p
     weights = conv2d_parameters(in_channels, out_channels, kernel_size, bias=False,
                                 groups=groups)
     return batch_size * ho * wo * weights
+
+
+def receptive_field(layers):
+    """Side of the input patch one output unit of a stack of convolutions/poolings depends on.
+
+    ``layers``: ``[(kernel_size, stride)]`` or ``[(kernel_size, stride, dilation)]``, input
+    side first. Each layer widens the field by ``dilation * (kernel_size - 1)`` units of its
+    own input, and a unit of its input is the product of the strides below apart in pixels:
+    ``r = 1 + sum_l d_l (k_l - 1) * prod_{i<l} s_i``. Taught in: chapters 2 and 4.
+
+    Examples::
+
+        >>> receptive_field([(3, 1)] * 3)            # three 3x3 layers see 7x7
+        7
+        >>> receptive_field([(5, 1), (2, 2), (5, 1), (2, 2)])   # LeNet-5's last maps
+        16
+    """
+    field, jump = 1, 1
+    for layer in layers:
+        kernel_size, stride, dilation = (tuple(layer) + (1,))[:3]
+        positive(kernel_size, "kernel_size")
+        positive(stride, "stride")
+        positive(dilation, "dilation")
+        field += dilation * (kernel_size - 1) * jump
+        jump *= stride
+    return field

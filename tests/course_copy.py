@@ -56,11 +56,12 @@ def _grade_id(cell) -> str:
 
 
 def solutions(course: Path, assignment: str) -> dict:
-    """``{grade_id: code}`` of the instructor's answer cells, delimiters removed."""
+    """``{grade_id: source}`` of the instructor's answer cells, delimiters removed: the
+    solution code and the model answers of the questions graded by hand."""
     source = next((Path(course) / "source" / assignment).glob("*.ipynb"))
     nb = nbformat.read(source, as_version=4)
     return {_grade_id(c): SOLUTION_LINE.sub("", c.source) for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+            if c.metadata.get("nbgrader", {}).get("solution")}
 
 
 def make_submission(course: Path, assignment: str, student: str, answers: dict | None = None,
@@ -105,3 +106,35 @@ def run_solution_notebook(assignment: str, folder: Path, batches: int, timeout: 
             else:
                 os.environ[key] = value
 
+
+
+def grade_by_hand(course: Path, assignment: str, student: str, points: dict | None = None) -> dict:
+    """Give the questions graded by hand their points, as a grader does in the formgrader
+    (``points``: ``{grade_id: points}``; missing ids get full credit, the formgrader's
+    *Full credit* button). Returns ``{grade_id: points given}``."""
+    from nbgrader.api import Gradebook
+
+    given = {}
+    with Gradebook(f"sqlite:///{Path(course) / 'gradebook.db'}", "cnncourse") as gb:
+        for notebook in gb.find_submission(assignment, student).notebooks:
+            by_hand = {cell.name for cell in notebook.notebook.solution_cells}
+            for grade in notebook.grades:
+                if grade.name in by_hand:
+                    grade.manual_score = (points or {}).get(grade.name, grade.max_score)
+                    given[grade.name] = grade.manual_score
+        gb.db.commit()
+    return given
+
+
+def exported_scores(course: Path, assignment: str) -> dict:
+    """``{student: (raw score, max score)}`` from nbgrader's own CLI export (an in-process
+    gradebook read can see stale rows)."""
+    import csv
+
+    from autograder.__main__ import nbgrader
+
+    if nbgrader(Path(course), "export", f"--assignment=['{assignment}']", "--to=grades.csv") != 0:
+        raise RuntimeError("nbgrader export failed")
+    with open(Path(course) / "grades.csv") as f:
+        return {row["student_id"]: (float(row["raw_score"]), float(row["max_score"])) for row in csv.DictReader(f)
+                if row["assignment"] == assignment}

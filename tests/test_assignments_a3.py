@@ -9,7 +9,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from course_copy import copy_course, make_submission, nbgrader_api, run_solution_notebook, solutions  # noqa: E402
+from course_copy import (  # noqa: E402
+    copy_course,
+    exported_scores,
+    grade_by_hand,
+    make_submission,
+    nbgrader_api,
+    run_solution_notebook,
+    solutions,
+)
 
 from autograder.__main__ import nbgrader  # noqa: E402
 from autograder.checks import a3_lenet  # noqa: E402
@@ -98,6 +106,14 @@ def test_scores(graded):
     course, api, verdicts, scores, marker = graded
     assert scores == {"solution": FULL, "blank": 0, "partial": FULL - 2 - 4, "visible_only": FULL - 4,
                       "code_in_file": FULL - 4}
+
+
+def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
+    course, api, verdicts, scores, marker = graded
+    given = grade_by_hand(course, ASSIGNMENT, "solution")
+    assert sorted(given) == ["question_parameters", "question_training"]
+    raw, maximum = exported_scores(course, ASSIGNMENT)["solution"]
+    assert raw == maximum == FULL + sum(given.values())
 
 
 def test_reasons_and_refused_code(graded):

@@ -4,7 +4,7 @@ import csv
 import json
 
 import pytest
-from course_copy import generated_course, make_submission, solutions
+from course_copy import exported_scores, generated_course, grade_by_hand, make_submission, solutions
 
 from autograder.__main__ import nbgrader
 from autograder.grade import grade_all
@@ -44,7 +44,7 @@ def referenced(course, assignment):
     """``{test cell grade_id: check names}`` written in the source notebook's hidden regions."""
     import nbformat
 
-    from autograder.nbgrader_plugins.preprocessors import is_autograded_test, referenced_checks
+    from autograder.scoring import is_autograded_test, referenced_checks
 
     nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells
@@ -98,6 +98,16 @@ def test_scores_feedback_and_export(graded):
     assert "BEGIN HIDDEN TESTS" not in html and "autograder-check" not in html
 
 
+def test_the_solution_earns_full_marks_once_its_model_answers_are_graded(graded):
+    """The solution submission carries the model answers; a grader who compares them with
+    the model answers gives full credit, and the total is the assignment's maximum."""
+    assignment, course, api, verdicts = graded
+    given = grade_by_hand(course, assignment, "solution")
+    assert given and all(points > 0 for points in given.values())
+    raw, maximum = exported_scores(course, assignment)["solution"]
+    assert raw == maximum == sum(points(api, assignment).values()) + sum(given.values())
+
+
 def test_verdicts_do_not_carry_expected_values(graded):
     """The cache holds reasons, not reference numbers: a wrong answer's expected values
     appear nowhere in what is written for the instructor or the student."""
@@ -141,3 +151,19 @@ def test_instructor_notebook_passes_its_visible_tests(course_api, assignment):
     course, api = course_api
     notebook = course / "source" / assignment / f"{assignment}.ipynb"
     assert Validator(config=api.config).validate(str(notebook)) == {}
+
+
+def test_validate_prints_no_transport_warning(course_api):
+    """``nbgrader validate`` from the course folder, as a student or the instructor types it:
+    the kernel runs over local sockets (``c.KernelManager.transport``), so ipykernel's
+    "running over TCP without encryption" warning never appears."""
+    import subprocess
+    import sys
+
+    course, api = course_api
+    notebook = course / "release" / "a1-convolution" / "a1-convolution.ipynb"
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(notebook)], cwd=course,
+                         capture_output=True, text=True, timeout=300)
+    output = run.stdout + run.stderr
+    assert "Validating" in output and "NotImplementedError" in output  # it ran the released notebook's cells
+    assert "without encryption" not in output and "WARNING" not in output, output

@@ -52,3 +52,28 @@ def test_a_sandbox_cgroup_has_its_limits_and_goes_away():
     finally:
         group.remove()
     assert not any(folder.exists() for folder in group.folders)
+
+
+@pytest.mark.skipif(cgroup.find_cgroup_base() is None, reason="no writable cgroup here")
+def test_the_cgroup_of_a_killed_grader_is_removed_and_a_living_one_kept():
+    """A cluster worker killed mid-run leaves its sandbox's cgroup behind; the next
+    grader on the machine removes it, never the cgroup of a grader still running."""
+    import subprocess
+    import sys
+
+    base = cgroup.find_cgroup_base()
+    killed = subprocess.run([sys.executable, "-c", "import os\nfrom autograder.sandbox import cgroup\n"
+                             "g = cgroup.SandboxCgroup(cgroup.find_cgroup_base(), 2**28, 4)\n"
+                             "print(g.folders[0].name, flush=True)\nos.kill(os.getpid(), 9)"],
+                            capture_output=True, text=True)
+    name = killed.stdout.strip()
+    assert killed.returncode == -9 and name.startswith("sandbox-")
+    assert all((folder / name).is_dir() for folder in base.folders)
+    living = cgroup.SandboxCgroup(base, 2**28, 4)
+    try:
+        removed = cgroup.remove_leftovers(base)
+        assert name in removed and living.folders[0].name not in removed
+        assert not any((folder / name).exists() for folder in base.folders)
+        assert all(folder.is_dir() for folder in living.folders)
+    finally:
+        living.remove()

@@ -10,10 +10,11 @@ from autograder.judge.notebook import parse_notebook
 from autograder.judge.results import compare, judge_case, read_statuses
 from autograder.judge.tree_copy import TreeLimits
 from autograder.judge.untrusted import Refused
-from autograder.nbgrader_plugins.preprocessors import HIDDEN_REGION, cell_outputs, referenced_checks
+from autograder.nbgrader_plugins.preprocessors import HIDDEN_REGION, cell_outputs
 from autograder.sandbox.channel import Frames
 from autograder.sandbox.run import RunResult
 from autograder.sandbox.view import site_packages_view
+from autograder.scoring import referenced_checks
 from autograder.spec import Case, Limits, load_spec
 
 

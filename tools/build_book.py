@@ -6,7 +6,10 @@
    cache is dropped when the package's code or the installed libraries changed, since the
    cache only knows the notebooks' own code.
 2. Runs ``jupyter-book build .`` from the repository root (output: ``_build/html``); it
-   finds every chapter in the cache and executes nothing itself.
+   finds every chapter in the cache and executes nothing itself. When the book's own
+   static files (``book/_static``: CSS, JS, favicon) changed since the last build, every
+   page is written again (``--all``): Sphinx copies static files and stamps their
+   checksums into the pages only when it writes pages, and an unchanged chapter is not.
 3. Copies Debian's MathJax into the output so the pages render math with no network, and
    checks the log: every Sphinx/myst-nb warning or error must match a pattern in
    ``book/warnings-allowlist.txt`` and every chapter must have a page.
@@ -35,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CACHE = ROOT / "_build" / ".jupyter_cache"
 INPUTS_STAMP = CACHE / "cnncourse-inputs.sha256"
+STATIC = ROOT / "book" / "_static"
+STATIC_STAMP = ROOT / "_build" / "cnncourse-static.sha256"
 ALLOWLIST = ROOT / "book" / "warnings-allowlist.txt"
 MATHJAX_SRC = Path("/usr/share/javascript/mathjax")
 # What MathJax 2.7 loads for config=TeX-AMS_CHTML (plus the menu/zoom extensions);
@@ -106,6 +111,14 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def static_fingerprint() -> str:
+    """A hash of the book's own static files (book/_static), names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def chapter_environment() -> None:
     """Environment of the kernels that execute the chapters (they inherit ours)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -135,12 +148,15 @@ def execute_chapters(notebooks: list[Path], timeout: int) -> tuple[dict[str, flo
     return seconds, failed
 
 
-def run_build() -> tuple[int, str, float]:
-    """Run jupyter-book from the repository root; return (status, combined log, seconds)."""
+def run_build(write_all: bool = False) -> tuple[int, str, float]:
+    """Run jupyter-book from the repository root; return (status, combined log, seconds).
+    ``write_all`` writes every page again, not only those whose source changed."""
     env = dict(os.environ)
     env["PYTHONWARNINGS"] = env.get("PYTHONWARNINGS", "")
     jb = Path(sys.executable).with_name("jupyter-book")
     command = [str(jb), "build", ".", "--builder", "html", "--keep-going"]
+    if write_all:
+        command.append("--all")
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     return proc.returncode, ANSI.sub("", proc.stdout + proc.stderr), time.perf_counter() - start
@@ -162,8 +178,12 @@ def main() -> int:
         return 1
     # Execution reports of an earlier failed build would otherwise fail this one.
     shutil.rmtree(HTML / "reports", ignore_errors=True)
-    status, log, seconds = run_build()
+    static = static_fingerprint()
+    static_changed = not STATIC_STAMP.is_file() or STATIC_STAMP.read_text() != static
+    status, log, seconds = run_build(write_all=static_changed)
     (ROOT / "_build").mkdir(exist_ok=True)
+    if status == 0:
+        STATIC_STAMP.write_text(static)
     (ROOT / "_build" / "build_book.log").write_text(log)
 
     problems = [line.strip() for line in log.splitlines() if PROBLEM.search(line)]

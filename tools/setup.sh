@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Fashion-MNIST (real data, offline), MathJax for the offline book, Chromium for
-# the browser test, bubblewrap for the autograder's sandbox.
-APT_PACKAGES=(dataset-fashion-mnist libjs-mathjax chromium chromium-driver bubblewrap)
+# the browser test, bubblewrap for the autograder's sandbox, Graphviz to lay out the
+# book's network diagrams (cnncourse.diagrams).
+APT_PACKAGES=(dataset-fashion-mnist libjs-mathjax chromium chromium-driver bubblewrap graphviz)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -56,23 +56,32 @@ def dilate(rng):
     return labelled(cases)
 
 
-def _pool_cases(target, reference, rng):
+def _pool_cases(target, reference, rng, inputs):
     from cnncourse.numpy import functional as F
     forward, backward = getattr(F, reference), getattr(F, reference + "_backward")
     cases = []
-    for n, c, size, k, s in POOL_SETTINGS:
-        x = rng.standard_normal((n, c, size, size))
+    for (n, c, size, k, s), x in zip(POOL_SETTINGS, inputs):
         grad = rng.standard_normal(forward(x, k, s).shape)
         cases.append(Case(target, backward(grad, x, k, s), args=(grad, x, k, s)))
     return labelled(cases)
 
 
+def _random_inputs(rng, settings=POOL_SETTINGS):
+    return [rng.standard_normal((n, c, size, size)) for n, c, size, _, _ in settings]
+
+
 def max_pool2d_backward(rng):
-    return _pool_cases("max_pool2d_backward", "max_pool2d", rng)
+    """Random inputs, then the same settings on small integers, where windows tie for the
+    maximum: the first maximum in row-major order takes the gradient (PyTorch's rule, the
+    notebook's and chapter 5's)."""
+    ties = [rng.integers(0, 3, (n, c, size, size)).astype(float) for n, c, size, _, _ in POOL_SETTINGS]
+    cases = _pool_cases("max_pool2d_backward", "max_pool2d", rng, _random_inputs(rng))
+    tied = _pool_cases("max_pool2d_backward", "max_pool2d", rng, ties)
+    return labelled(cases + tied)
 
 
 def avg_pool2d_backward(rng):
-    return _pool_cases("avg_pool2d_backward", "avg_pool2d", rng)
+    return _pool_cases("avg_pool2d_backward", "avg_pool2d", rng, _random_inputs(rng))
 
 
 def batch_norm_backward(rng):

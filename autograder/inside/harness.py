@@ -52,7 +52,13 @@ def _on_alarm(signum, frame):
 
 
 def _short(error):
-    return f"{type(error).__name__}: {error}"[:MESSAGE_CAP]
+    """``Type: message`` of an exception, or ``Type`` alone (the student's ``__str__`` may be empty or raise)."""
+    try:
+        message = str(error)
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not stop the harness
+        message = ""
+    name = type(error).__name__
+    return (f"{name}: {message}" if message else name)[:MESSAGE_CAP]
 
 
 def _decode(value, in_dir):

@@ -24,28 +24,14 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.grade import cached_verdict, is_instructor_copy
 from autograder.judge.notebook import INSTRUCTOR_MARKER
+from autograder.scoring import failed_checks, is_autograded_test, referenced_checks
 
-CHECK_REFERENCE = re.compile(r"^\s*#\s*autograder-check:\s*([\w.-]+)\s*$", re.MULTILINE)
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL | re.MULTILINE)
-
-
-def referenced_checks(source: str) -> list:
-    """Check names a test cell asks for (``# autograder-check: NAME`` lines)."""
-    return CHECK_REFERENCE.findall(source)
 
 
 def cell_outputs(names: list, verdict: dict) -> list:
     """Outputs that make nbgrader score the cell: none when every named check passed."""
-    if not names:
-        return [_error("this test cell names no autograder check; ask your instructor")]
-    checks = verdict.get("checks", {})
-    failed = []
-    for name in names:
-        result = checks.get(name)
-        if result is None:
-            failed.append(f"{name}: not graded ({verdict.get('stopped') or 'unknown check'})")
-        elif not result["passed"]:
-            failed.append(f"{name}: {result['reason']}")
+    failed = failed_checks(names, verdict)
     if failed:
         return [_error("; ".join(failed))]
     return [new_output("stream", name="stdout", text=f"passed: {', '.join(names)}\n")]
@@ -53,10 +39,6 @@ def cell_outputs(names: list, verdict: dict) -> list:
 
 def _error(reason: str):
     return new_output("error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"])
-
-
-def is_autograded_test(cell) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 BLANKED = "removed by the autograder: this notebook is a copy of the instructor's, not the student's work"

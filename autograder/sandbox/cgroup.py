@@ -139,6 +139,13 @@ class SandboxCgroup:
             self.remove()
             raise
 
+    @classmethod
+    def existing(cls, base: CgroupBase, name: str) -> "SandboxCgroup":
+        """The cgroup ``name`` made earlier (by another grader process), to kill and remove."""
+        cgroup = cls.__new__(cls)
+        cgroup.base, cgroup.folders = base, [folder / name for folder in base.folders]
+        return cgroup
+
     def _file(self, controller: str, v2_name: str, v1_name: str) -> Path:
         if self.base.version == 2:
             return self.folders[0] / v2_name
@@ -212,3 +219,36 @@ class SandboxCgroup:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.01)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(base: CgroupBase) -> list:
+    """Remove the cgroups of sandboxes whose grader process is gone; return their names.
+
+    A grader killed mid-run (a cluster worker, SIGKILL) cannot remove its sandbox's
+    cgroup; bubblewrap's ``--die-with-parent`` ends the sandbox itself, and what
+    might remain of it is killed here before the folders go.
+    """
+    names = set()
+    for folder in base.folders:
+        for child in folder.glob("sandbox-*-*"):
+            pid = child.name.split("-")[1]
+            if child.is_dir() and pid.isdigit() and not _process_exists(int(pid)):
+                names.add(child.name)
+    removed = []
+    for name in sorted(names):
+        try:
+            SandboxCgroup.existing(base, name).remove(grace_seconds=1.0)
+            removed.append(name)
+        except OSError:
+            continue  # still busy: the next grader tries again
+    return removed

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.sandbox import seccomp
-from autograder.sandbox.cgroup import SandboxCgroup, find_cgroup_base
-from autograder.sandbox.channel import Frames, Tail, drain
+from autograder.sandbox.cgroup import SandboxCgroup, find_cgroup_base, remove_leftovers
+from autograder.sandbox.channel import MAX_RESULTS_BYTES, Frames, Tail, drain
 from autograder.sandbox.uids import leased_uid
 from autograder.sandbox.view import SandboxView
 from autograder.spec import Limits
 
 BWRAP = "/usr/bin/bwrap"
+TOOLS_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"  # where the sandbox's command line finds prlimit and setpriv
 LOG_TAIL = 2000  # bytes of printed output kept for the instructor
+HARNESS = ("python", "-I", "/grader/harness.py", "/grader/in", "{results_fd}")
 ALLOW_NO_CGROUP = "AUTOGRADER_ALLOW_NO_CGROUP"
 NO_CGROUP = (f"grading needs a memory cgroup (cgroup v2 with the memory and pids controllers, or v1 memory "
              f"and pids hierarchies, writable by the grader) and none was found; run the grader as root or in a "
@@ -39,7 +42,17 @@ NO_CGROUP = (f"grading needs a memory cgroup (cgroup v2 with the memory and pids
 
 @functools.lru_cache(maxsize=1)
 def cgroup_base():
-    return find_cgroup_base()
+    base = find_cgroup_base()
+    if base is not None:  # the sandboxes of a grader that was killed (a cluster worker) left their folders
+        remove_leftovers(base)
+    return base
+
+
+def missing_tools() -> list:
+    """The commands of the sandbox's command line that this machine lacks (util-linux)."""
+    needed = ["prlimit"] + (["setpriv"] if _runs_as_root() else [])
+    return [f"{tool} not found in {TOOLS_PATH} (apt-get install util-linux)" for tool in needed
+            if shutil.which(tool, path=TOOLS_PATH) is None]
 
 
 def _runs_as_root() -> bool:
@@ -64,6 +77,7 @@ class RunResult:
     log_tail: str = ""
     peak_memory: int = 0
     out_of_memory: bool = False
+    worker: str = ""  # the cluster worker that ran it ('' on this machine)
 
     def describe(self, limits: Limits) -> str:
         """A short, student-safe sentence on why the run ended early ('' if it did not)."""
@@ -92,6 +106,8 @@ class Sandbox:
     def __init__(self, limits: Limits, packages: tuple, gpu: bool = False):
         if not Path(BWRAP).exists():
             raise FileNotFoundError(f"bubblewrap is required for grading: {BWRAP} not found (apt-get install bubblewrap)")
+        if missing_tools():
+            raise FileNotFoundError(f"grading needs {'; '.join(missing_tools())}")
         self.limits = limits
         self.view = SandboxView(limits, packages, gpu)
         self.cgroups = cgroup_base()
@@ -136,7 +152,7 @@ class Sandbox:
             # the command itself cannot come from --args; it names no host path
             proc = subprocess.Popen(self._prefix(cgroup) + [BWRAP, "--args", str(args_fd), "--"] + drop + argv,
                                     stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w, pass_fds=tuple(fds),
-                                    start_new_session=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+                                    start_new_session=True, env={"PATH": TOOLS_PATH})
             for fd in fds + [log_w]:  # the sandbox holds its own copies; EOF comes when it is gone
                 os.close(fd)
             fds, log_w = [], None
@@ -163,6 +179,14 @@ class Sandbox:
         if cgroup is not None:
             cgroup.kill()
         _kill_group(proc.pid)
+
+
+def run_harness(job: Path, limits: Limits, packages: tuple, gpu: bool) -> RunResult:
+    """The grading run of one notebook: ``inside/harness.py`` on ``job/in`` and ``job/work``.
+
+    The same call on this machine and on a cluster worker (``autograder/cluster/worker.py``).
+    """
+    return Sandbox(limits, packages, gpu).run(job, list(HARNESS), MAX_RESULTS_BYTES)
 
 
 def _args_file(args: list) -> int:
