@@ -2,8 +2,8 @@
 
 With few channels (LeNet's 1 and 6) one image's product ``(C_out x C*kH*kW) @ (C*kH*kW x
 H_out*W_out)`` is too thin for BLAS, and on a 10x10 map a window row of one image is 10
-values, too short a run for NumPy's copy loops. Stored batch-last, the same window row of *all* N images is one
-contiguous run of ``W_out * N`` values: the columns ``(C*kH*kW, H_out*W_out*N)`` of the
+values, too short a run for NumPy's copy loops. Stored batch-last, the same window row of
+*all* N images is one contiguous run of ``W_out * N`` values: the columns ``(C*kH*kW, H_out*W_out*N)`` of the
 whole batch are built by long copies, and each pass of the convolution is ONE large
 matmul. The price is a transposed copy of the input and of the output (a blocked
 transpose, :func:`transpose2d`), which are much smaller than the columns.

@@ -31,8 +31,9 @@ def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
       ``BATCH_LAST_MAX_BYTES``;
     - ``"im2col"`` otherwise: one product per block of images that stays in cache.
 
-    The rules count channels and bytes, not cores or cache sizes, so they hold on Intel and
-    AMD alike (benchmarks/conv.py measures them).
+    The rules count channels and bytes, not cores, vector widths or cache sizes, so that they
+    carry from one x86 vendor to the other; benchmarks/conv.py measures them against a
+    classic NumPy formulation and torch (benchmarks/README.md: the CPU and the figures).
     """
     in_per_group, (kh, kw) = weight_shape[1], win.kernel
     columns = in_per_group * groups * kh * kw * win.out_size[0] * win.out_size[1] * batch_size * itemsize
