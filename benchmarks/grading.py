@@ -1,6 +1,7 @@
 """Autograde 40 submissions of a1-convolution: stock serial nbgrader vs this autograder.
 
     .venv/bin/python benchmarks/grading.py [--students 40] [--jobs N]
+    .venv/bin/python benchmarks/grading.py --cluster [--students 40] [--a4 4]
 
 Two throw-away copies of the course get the same 40 submissions (a mix of full,
 partial and blank answers). The stock copy runs ``nbgrader autograde`` with nbgrader's
@@ -9,6 +10,13 @@ the other runs ``python -m autograder autograde --jobs N`` (sandboxed runs in
 parallel, then ``nbgrader autograde`` recording the verdicts). Both are the commands an
 instructor types, timed from the shell's point of view in the same run; the score
 totals are printed too, since stock nbgrader grades only the visible tests.
+
+With ``--cluster``: the same submissions graded here (``--jobs 2``) and through a Dask
+cluster on this machine (a ``dask scheduler`` and two ``dask worker --nthreads 1
+--resources SANDBOX=1``), in one run, with the same seed (the verdicts must agree), and
+the overhead per submission; then ``--a4`` submissions of a4-resnet the same two ways,
+for the per-submission times behind the estimate in ``autograder/README.md``
+(``benchmarks/grading_cluster.py``).
 """
 import argparse
 import csv
@@ -77,9 +85,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cluster", action="store_true", help="here vs a local two-worker Dask cluster")
+    parser.add_argument("--a4", type=int, default=4, help="with --cluster: a4-resnet submissions to time")
     args = parser.parse_args()
-    if args.students < 1 or args.jobs < 1:
-        raise ValueError(f"--students and --jobs must be >= 1, got {args.students} and {args.jobs}")
+    if args.students < 1 or args.jobs < 1 or args.a4 < 0:
+        raise ValueError(f"--students and --jobs must be >= 1 and --a4 >= 0, got {args.students}, {args.jobs}, "
+                         f"{args.a4}")
+    if args.cluster:
+        from grading_cluster import compare
+
+        return compare(answer_mix, args.students, args.a4)
     print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         stock = build_course(Path(tmp) / "stock", args.students, stock=True)

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -219,6 +220,24 @@ def test_a_worker_killed_mid_task_loses_nothing(course, local, tmp_path):
     assert not any(Path(f"/proc/{pid}").exists() for pid in sandboxes), "a sandbox outlived its worker"
 
 
+def test_losing_the_scheduler_stops_the_run_and_writes_nothing_more(course, local, tmp_path):
+    lost = LocalCluster(tmp_path / "cluster")
+    try:
+        lost.add_worker("one")
+        graded = []
+        with Cluster.connect(lost.address, on_message=lambda text: None) as connected:
+            def on_done(student, results):
+                graded.append(student)
+                if len(graded) == 2:
+                    os.killpg(lost.scheduler.pid, signal.SIGKILL)
+            with pytest.raises(GradingStopped, match=rf"lost the Dask scheduler at {lost.address}.*"
+                                                     rf"\(2 of {len(local)} submission\(s\) graded; "):
+                grade_all(course, ASSIGNMENT, seed=SEED, cluster=connected, on_done=on_done, jobs=1)
+    finally:
+        lost.close()
+    assert len(graded) == 2
+
+
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """Certificates from ``python -m autograder cluster-certificates``, a TLS scheduler
@@ -278,6 +297,25 @@ def test_no_usable_scheduler_is_an_error_before_anything_is_written(course, loca
     before = _tree(course)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
     done = subprocess.run([sys.executable, "-m", "autograder", "autograde", ASSIGNMENT, *options], cwd=course,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
+    assert _tree(course) == before
+
+
+@pytest.mark.parametrize("where", ["variable", "file"])
+def test_the_cluster_address_may_come_from_dask_configuration(course, local, tmp_path, where):
+    """``DASK_AUTOGRADER__CLUSTER`` or ``autograder: {cluster: ...}`` in a Dask YAML file
+    stands for ``--cluster``, with the same refusals (the opt-out has no such equivalent)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+    if where == "variable":
+        env["DASK_AUTOGRADER__CLUSTER"] = "tcp://192.0.2.10:8786"
+        words = "refusing tcp://192.0.2.10:8786: without TLS"
+    else:
+        (tmp_path / "autograder.yaml").write_text("autograder:\n  cluster: tls://127.0.0.1:9\n")
+        env["DASK_CONFIG"] = str(tmp_path)
+        words = "tls://127.0.0.1:9 is a TLS address, but Dask's configuration names no"
+    before = _tree(course)
+    done = subprocess.run([sys.executable, "-m", "autograder", "autograde", ASSIGNMENT], cwd=course, check=False,
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
     assert _tree(course) == before

@@ -159,3 +159,16 @@ def test_the_certificates_are_signed_by_their_ca_and_the_keys_private(tmp_path):
         write_certificates(folder)
     with pytest.raises(ValueError, match="days must be at least 1"):
         write_certificates(tmp_path / "other", days=0)
+
+
+@pytest.mark.skipif(cgroup_base() is None, reason="grading needs a writable memory cgroup")
+def test_a_worker_without_a_memory_cgroup_is_refused_unless_the_instructor_waives_it(monkeypatch):
+    import autograder.cluster.worker as worker
+
+    here = Expectation.here(load_spec("a1-convolution"))
+    assert here.needs_memory_cgroup
+    monkeypatch.setattr(worker, "cgroup_base", lambda: None)  # a worker grading with AUTOGRADER_ALLOW_NO_CGROUP=1
+    assert problems(here) == ["no memory cgroup here (AUTOGRADER_ALLOW_NO_CGROUP=1): its sandboxes would be "
+                              "bounded more weakly than the instructor's run requires"]
+    monkeypatch.setenv("AUTOGRADER_ALLOW_NO_CGROUP", "1")  # the instructor's own waiver
+    assert problems(Expectation.here(load_spec("a1-convolution"))) == []

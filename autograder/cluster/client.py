@@ -24,6 +24,8 @@ import time
 import uuid
 from pathlib import Path
 
+import dask.config
+
 from autograder.cluster import address as addresses
 from autograder.cluster import wire
 from autograder.cluster.worker import EVENTS, GPU, SLOTS, Expectation, ReadinessCheck, run_job
@@ -87,6 +89,9 @@ class Runner:
     def __init__(self, cluster: Cluster, spec: AssignmentSpec, patience: float):
         self.cluster, self.client, self.spec, self.patience = cluster, cluster.client, spec, patience
         self.expect, self.run_id = Expectation.here(spec), uuid.uuid4().hex
+        # each task carries its job folder by design (an a4 job is about 90 MiB: the submitted
+        # model and the reference weights its agreement check loads); no warning per task
+        dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"})
         self.resources = self.expect.task_resources()
         self._lock, self._seen_events, self._last_poll = threading.Lock(), 0, 0.0
         self._stopped, self._slots, self._since_slots = "", 0, time.monotonic()
@@ -158,15 +163,19 @@ class Runner:
         future = self.client.submit(run_job, wire.pack_job(job), spec.limits, spec.packages, spec.gpu,
                                     key=f"autograder-sandbox-{uuid.uuid4().hex}", pure=False,
                                     resources=self.resources, retries=0)
+        # Waited for through a callback, not future.result(timeout=...): with a timeout,
+        # distributed 2026.8's sync() can lose a result that arrives as the timeout fires
+        # (UnboundLocalError), which would become a wrong verdict.
+        finished = threading.Event()
+        future.add_done_callback(lambda _: finished.set())
         try:
-            while True:
-                try:
-                    return wire.run_from_wire(future.result(timeout=POLL_SECONDS))
-                except (TimeoutError, concurrent.futures.TimeoutError, asyncio.TimeoutError):
-                    self._poll()
-                except (FutureCancelledError, concurrent.futures.CancelledError, asyncio.CancelledError) as err:
-                    self._poll(force=True)  # the scheduler's loss explains it, if that is what happened
-                    raise GradingStopped(f"the cluster cancelled a task ({_short(err)})") from None
+            while not finished.wait(POLL_SECONDS):
+                self._poll()
+            try:
+                return wire.run_from_wire(future.result())
+            except (FutureCancelledError, concurrent.futures.CancelledError, asyncio.CancelledError) as err:
+                self._poll(force=True)  # the scheduler's loss explains it, if that is what happened
+                raise GradingStopped(f"the cluster cancelled a task ({_short(err)})") from None
         finally:
             future.release()
 
