@@ -31,7 +31,7 @@ def test_the_class_computes_what_the_sequential_computes():
 def test_keras_twin_gets_the_torch_weights_by_name(num_classes, in_channels):
     torch.manual_seed(1)
     net = TM.LeNet5(num_classes, in_channels).eval()
-    twin = KM.LeNet5(num_classes)
+    twin = KM.LeNet5(num_classes, in_channels)
     twin(np.zeros((1, 28, 28, in_channels), np.float32))  # a subclassed model builds at its first call
     assert count_parameters(twin) == count_parameters(net)
     torch_to_keras(net, twin, input_size=(in_channels, 28, 28))
@@ -49,3 +49,8 @@ def test_the_diagram_of_the_class_has_its_layers_and_shapes():
     assert [box[1] for box in diagram.boxes][-4:] == ["400", "120", "84", "10"]
     # functions (F.relu) and modules (nn.ReLU) draw alike: the class and the Sequential are one picture
     assert diagram.boxes == network_diagram(TM.lenet5("modern"), (1, 28, 28)).boxes
+
+
+def test_keras_twin_refuses_input_with_other_channels():
+    with pytest.raises(ValueError, match="built for 1 input channels"):
+        KM.LeNet5()(np.zeros((1, 28, 28, 3), np.float32))

@@ -31,8 +31,9 @@ class LeNet5(keras.Model):
     Keras creates the weights at the first call (or ``build``), when the input shape is known.
     """
 
-    def __init__(self, num_classes=10, **kwargs):
+    def __init__(self, num_classes=10, in_channels=1, **kwargs):
         super().__init__(**kwargs)
+        self.in_channels = in_channels  # Keras reads it from the input; checked in call
         self.conv1 = keras.layers.Conv2D(6, 5, padding="same", activation="relu", name="conv1")
         self.conv2 = keras.layers.Conv2D(16, 5, activation="relu", name="conv2")
         self.pool = keras.layers.MaxPooling2D(2)  # no weights: one layer serves both stages
@@ -42,6 +43,9 @@ class LeNet5(keras.Model):
         self.fc3 = keras.layers.Dense(num_classes, name="fc3")
 
     def call(self, x):
+        if x.shape[-1] != self.in_channels:
+            raise ValueError(f"LeNet5 was built for {self.in_channels} input channels (NHWC), "
+                             f"got input of shape {tuple(x.shape)}")
         x = self.pool(self.conv1(x))  # (N, 14, 14, 6)
         x = self.pool(self.conv2(x))  # (N, 5, 5, 16)
         x = self.flatten(x)           # (N, 400), in NHWC order
