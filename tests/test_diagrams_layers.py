@@ -71,3 +71,18 @@ def test_the_receptive_field_picture_marks_what_the_formula_counts():
     assert receptive.receptive_field_growth([(3, 1)] * 3).axes[0].get_title().endswith("sees 7 input values")
     with pytest.raises(ValueError, match="one per layer"):
         receptive.receptive_field_growth(layers, names=["conv"])
+
+
+def test_the_convolution_row_is_the_correlation_with_the_rotated_kernel():
+    from cnncourse.diagrams import flip
+
+    x, kernel = np.arange(9.0).reshape(3, 3), np.arange(4.0).reshape(2, 2)
+    fig = flip.correlation_and_convolution(x, kernel)
+    correlation, convolution = fig.axes[4], fig.axes[9]
+    assert numbers(correlation) == [19, 25, 37, 43]          # chapter 2's hand example
+    expected = [sum(x[i + u, j + v] * kernel[1 - u, 1 - v] for u in range(2) for v in range(2))
+                for i in range(2) for j in range(2)]           # the definition of a true convolution
+    assert numbers(convolution) == expected
+    assert numbers(fig.axes[7]) == [3, 2, 1, 0]                # the rotated kernel as drawn
+    with pytest.raises(ValueError, match="at most 9"):
+        flip.correlation_and_convolution(x, np.ones((4, 4)))

@@ -65,24 +65,24 @@ def im2col_product(x, kernel, position=0):
     if not 0 <= position < cols.shape[1]:
         raise ValueError(f"position: need 0 <= position < {cols.shape[1]}, got {position}")
     i, j = divmod(position, out.shape[1])
-    fig = new_figure(6.4, 6.6)
-    top, middle, bottom = fig.subfigures(3, 1, height_ratios=[1.3, 1.35, 0.75])
+    fig = new_figure(5.0, 5.6)   # narrow: shown at about 3/4 of its size on a 390 px phone
+    top, middle, bottom = fig.subfigures(3, 1, height_ratios=[1.3, 1.35, 0.8])
     a, b, c, d, e = top.subplots(1, 5, gridspec_kw={"width_ratios": [x.shape[1], 1.4, k, 1.2, out.shape[1]]})
     draw_grid(a, x, title=f"image {x.shape[0]}×{x.shape[1]}",
               colours=colour_cells(x.shape, np.s_[i:i + k, j:j + k], HIGHLIGHT))
-    operator(b, f"window {position}\n↓\ncolumn {position}", fontsize=11)
+    operator(b, f"window {position}\n↓\ncolumn {position}", fontsize=10)
     draw_grid(c, kernel, title=f"kernel {k}×{k}")
-    operator(d, "output\n→", fontsize=11)
+    operator(d, "→", fontsize=12)
     draw_grid(e, out, title="output map", colours=colour_cells(out.shape, (i, j), RESULT, EMPTY))
     m = middle.subplots()
     draw_grid(m, cols, colours=colour_cells(cols.shape, np.s_[:, position], HIGHLIGHT),
-              title=f"im2col matrix: {k * k} rows (kernel taps) × {cols.shape[1]} columns (windows)")
+              title=f"im2col: {k * k} rows (kernel taps) × {cols.shape[1]} columns (windows)")
     for r in range(k * k):
-        m.text(-0.15, r + 0.5, f"tap {divmod(r, k)}", ha="right", va="center", fontsize=10)
-    m.set_xlim(-2.6, cols.shape[1] + 0.05)
+        m.text(-0.15, r + 0.5, f"tap {r}", ha="right", va="center", fontsize=10)
+    m.set_xlim(-1.5, cols.shape[1] + 0.05)
     f, g, h = bottom.subplots(1, 3, gridspec_kw={"width_ratios": [k * k, 2.2, cols.shape[1]]})
     draw_grid(f, kernel.ravel()[None], title="kernel as a row")
-    operator(g, "@ matrix\n=", fontsize=11)
-    draw_grid(h, row, title="output as a row (reshaped: the map)",
+    operator(g, "@ matrix\n=", fontsize=10)
+    draw_grid(h, row, title="= output, as a row",
               colours=colour_cells(row.shape, (0, position), RESULT, EMPTY))
     return fig

@@ -6,6 +6,8 @@ numbers are computed the way fast libraries do, in NumPy:
 
 - :mod:`~cnncourse.numpy.fast.im2col`: explicit columns, one matmul per block of images
   (``impl="im2col"``);
+- :mod:`~cnncourse.numpy.fast.batch_last`: the same columns for the whole batch, stored
+  batch-last, one matmul per pass, for few input channels (``impl="im2col_batch_last"``);
 - :mod:`~cnncourse.numpy.fast.winograd`: Winograd F(4x4, 3x3) for 3x3 stride-1 layers, 4x
   fewer multiplications (``impl="winograd"``);
 - :mod:`~cnncourse.numpy.fast.implicit`: implicit GEMM, no columns (``impl="implicit"``);

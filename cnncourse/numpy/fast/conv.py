@@ -15,13 +15,35 @@ LOWERINGS = {"im2col": Columns, "im2col_batch_last": BatchLastColumns, "implicit
              "winograd": Winograd}
 
 
-def choose(weight_shape, win, groups):
-    """The implementation ``impl="auto"`` runs for a convolution with this weight."""
-    return "winograd" if winograd_applies(win.kernel, win.stride, win.dilation) and weight_shape[1] >= 16 else "im2col"
+# The whole batch's columns at most this large for im2col_batch_last (bytes).
+BATCH_LAST_MAX_BYTES = 64 << 20
 
 
-def _lowering(impl, weight_shape, win, groups):
-    return LOWERINGS[choose(weight_shape, win, groups) if impl == "auto" else impl]
+def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
+    """The implementation ``impl="auto"`` runs for a convolution with this weight.
+
+    - ``"winograd"``: 3x3 stride-1 kernels on 16+ input channels per group, where the 36
+      products ``C_out x C_in`` are large enough for BLAS to pay off the transforms;
+    - ``"im2col_batch_last"``: fewer than 16 input channels per group (LeNet's layers, a
+      network's first layer): each image's product is too thin for BLAS (``C_in*kH*kW``
+      rows, a few output channels), so one product for the whole batch wins, and stored
+      batch-last its columns are copied in long runs; unless those columns would pass
+      ``BATCH_LAST_MAX_BYTES``;
+    - ``"im2col"`` otherwise: one product per block of images that stays in cache.
+
+    The rules count channels and bytes, not cores, vector widths or cache sizes, so that they
+    carry from one x86 vendor to the other; benchmarks/conv.py measures them against a
+    classic NumPy formulation and torch (benchmarks/README.md: the CPU and the figures).
+    """
+    in_per_group, (kh, kw) = weight_shape[1], win.kernel
+    columns = in_per_group * groups * kh * kw * win.out_size[0] * win.out_size[1] * batch_size * itemsize
+    if in_per_group >= 16:
+        return "winograd" if winograd_applies(win.kernel, win.stride, win.dilation) else "im2col"
+    return "im2col_batch_last" if columns <= BATCH_LAST_MAX_BYTES else "im2col"
+
+
+def _lowering(impl, weight_shape, win, groups, batch_size, itemsize):
+    return LOWERINGS[choose(weight_shape, win, groups, batch_size, itemsize) if impl == "auto" else impl]
 
 
 def lower(input, weight_shape, win, groups, impl, scratch_name=None):
@@ -31,7 +53,8 @@ def lower(input, weight_shape, win, groups, impl, scratch_name=None):
     ``scratch_name``: the lowered input only lives during this call (not cached), so
     implicit im2col may keep its matrix in a scratch buffer of that name.
     """
-    return _lowering(impl, weight_shape, win, groups)(input, win, groups, scratch_name)
+    return _lowering(impl, weight_shape, win, groups, input.shape[0], input.itemsize)(input, win, groups,
+                                                                                     scratch_name)
 
 
 def conv2d(input, weight, bias, win, groups, impl):
@@ -46,5 +69,5 @@ def conv2d_weight(input, weight_shape, grad_output, win, groups, impl, lowered=N
 
 def conv2d_input(input_shape, weight, grad_output, win, groups, impl):
     full_size = tuple(n + a + b for n, (a, b) in zip(input_shape[2:], win.padding))
-    return _lowering(impl, weight.shape, win, groups).adjoint(grad_output, weight, win, groups,
-                                                               full_size)
+    lowering = _lowering(impl, weight.shape, win, groups, input_shape[0], grad_output.itemsize)
+    return lowering.adjoint(grad_output, weight, win, groups, full_size)

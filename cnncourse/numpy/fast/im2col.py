@@ -14,16 +14,20 @@ between the copy that writes them and the product that reads them (for 64 channe
 3x3 kernel the columns of one 32x32 image are 2.4 MB, nine times the image).
 """
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from cnncourse.numpy.fast.layout import pad2d
 from cnncourse.numpy.fast.scratch import scratch
 
 __all__ = ["window_slices", "col2im", "Columns", "BLOCK_BYTES"]
 
-# Columns per block, in bytes: about the size of a core's L2 cache. Fewer, larger blocks
-# make larger matrix products but leave the cache before they are read (measured in
-# benchmarks/conv.py; 1-4 MB are within a few % of each other on the course machines).
-BLOCK_BYTES = 2 << 20
+# Columns per block, in bytes: about half a core's L2 cache. Fewer, larger blocks make
+# larger matrix products but leave the cache before they are read (on the 2-core AMD EPYC
+# of the course, 1-2 MB blocks were 10-40 % faster than one block for the whole batch).
+BLOCK_BYTES = 1 << 20
+# The backward passes multiply over the positions of a block (the weight gradient sums
+# over them): larger blocks make those products less thin.
+BACKWARD_BLOCK_BYTES = 4 << 20
 
 
 def window_slices(kernel_size, stride, dilation, output_size):
@@ -54,9 +58,11 @@ def col2im(cols, padded_size, stride, dilation, image=None):
     return image
 
 
-def images_per_block(rows, positions, itemsize, count):
-    """How many images' columns (``rows x positions`` each) make one block."""
-    return int(min(count, max(1, BLOCK_BYTES // (rows * positions * itemsize))))
+def images_per_block(rows, positions, itemsize, count, budget=None):
+    """How many images' columns (``rows x positions`` each) make one block of about
+    ``budget`` bytes (:data:`BLOCK_BYTES` by default)."""
+    budget = BLOCK_BYTES if budget is None else budget
+    return int(min(count, max(1, budget // (rows * positions * itemsize))))
 
 
 def _blocks(count, size):
@@ -66,39 +72,55 @@ def _blocks(count, size):
 class Columns:
     """Explicit im2col by blocks of images: columns copied, then one matmul per block.
 
-    Built from an input and its windows (the input is "lowered": padded once); ``forward``
-    and ``weight_grad`` build each block's columns and multiply them, ``adjoint`` needs no
-    input. Keeping the padded input, not the columns, keeps the cache small: rebuilding a
-    block's columns from it costs less than reading them back from memory.
+    Built from an input and its windows; ``forward`` and ``weight_grad`` pad each block of
+    images, build its columns and multiply them, ``adjoint`` needs no input. Keeping the
+    input, not the columns, keeps the cache small: rebuilding a block's columns from it
+    costs less than reading them back from memory.
     """
 
     impl = "im2col"
 
     def __init__(self, input, win, groups, scratch_name=None):
-        self.win, self.groups = win, groups
-        self.padded = pad2d(input, win.padding)  # (N, C, H + pads, W + pads)
+        self.input, self.win, self.groups = input, win, groups
         n, c = input.shape[:2]
         self.rows = c * win.kernel[0] * win.kernel[1]
         self.positions = win.out_size[0] * win.out_size[1]
         self.blocks = _blocks(n, images_per_block(self.rows, self.positions, input.itemsize, n))
+        self.backward_blocks = _blocks(n, images_per_block(self.rows, self.positions, input.itemsize, n,
+                                                           BACKWARD_BLOCK_BYTES))
 
     def _columns(self, start, stop):
         """The columns of images ``start:stop``: ``(G, C/G*kH*kW, n*H_out*W_out)``, a scratch
-        buffer (valid until the next block)."""
-        x, (kh, kw) = self.padded[start:stop], self.win.kernel
+        buffer (valid until the next block). One copy from a strided view of the padded
+        images: ``view[c, i, j, n, p, q] = x[n, c, p*sH + i*dH, q*sW + j*dW]``."""
+        x, (kh, kw), (sh, sw), (dh, dw) = (self._padded(start, stop), self.win.kernel, self.win.stride,
+                                           self.win.dilation)
         n, c = x.shape[:2]
-        cols = scratch("columns", (c, kh, kw, n) + self.win.out_size, x.dtype)
-        for (i, j), where in window_slices(*self._geometry()):
-            cols[:, i, j] = x[where].transpose(1, 0, 2, 3)  # one tap, all images of the block
+        sn, sc, srow, scol = x.strides
+        shape = (c, kh, kw, n) + self.win.out_size
+        view = as_strided(x, shape, (sc, dh * srow, dw * scol, sn, sh * srow, sw * scol), writeable=False)
+        cols = scratch("columns", shape, x.dtype)
+        np.copyto(cols, view)
         return cols.reshape(self.groups, -1, n * self.positions)
 
-    def _geometry(self):
-        return self.win.kernel, self.win.stride, self.win.dilation, self.win.out_size
+    def _padded(self, start, stop):
+        """Images ``start:stop`` zero-padded by the windows' padding: a scratch buffer (a
+        negative bottom/right padding crops rows no window reads)."""
+        x, ((top, bottom), (left, right)) = self.input[start:stop], self.win.padding
+        x = x[:, :, :x.shape[2] + min(bottom, 0), :x.shape[3] + min(right, 0)]
+        if top == left == max(bottom, 0) == max(right, 0) == 0:
+            return x
+        n, c, h, w = x.shape
+        block = scratch("padded block", (n, c, h + top + max(bottom, 0), w + left + max(right, 0)), x.dtype)
+        block[:, :, :top], block[:, :, top + h:] = 0, 0
+        block[:, :, :, :left], block[:, :, :, left + w:] = 0, 0
+        block[:, :, top:top + h, left:left + w] = x
+        return block
 
     def forward(self, weight, bias=None):
         g, c_out = self.groups, weight.shape[0]
         w = weight.reshape(g, c_out // g, -1)
-        out = np.empty((self.padded.shape[0], c_out) + self.win.out_size, weight.dtype)
+        out = np.empty((self.input.shape[0], c_out) + self.win.out_size, weight.dtype)
         for start, stop in self.blocks:
             if stop - start == 1:  # one image: the product is its output, written in place
                 np.matmul(w, self._columns(start, stop), out=out[start].reshape(g, c_out // g, -1))
@@ -115,7 +137,7 @@ class Columns:
         # input values it multiplied, i.e. the columns, summed over positions and images.
         g, c_out = self.groups, weight_shape[0]
         grad = np.zeros((g, c_out // g, self.rows // g), grad_output.dtype)
-        for start, stop in self.blocks:
+        for start, stop in self.backward_blocks:
             dy = grad_output[start:stop].reshape(stop - start, c_out, self.positions)
             dy = np.ascontiguousarray(dy.transpose(1, 0, 2)).reshape(g, c_out // g, -1)
             grad += np.matmul(dy, self._columns(start, stop).transpose(0, 2, 1))
@@ -132,7 +154,7 @@ class Columns:
         w_t = weight.reshape(g, c_y // g, -1).transpose(0, 2, 1)  # (G, C/G*kH*kW, Cy/G)
         image = np.zeros((n, g * in_per_group) + tuple(full_size), y.dtype)
         rows = g * in_per_group * kh * kw
-        for start, stop in _blocks(n, images_per_block(rows, positions, y.itemsize, n)):
+        for start, stop in _blocks(n, images_per_block(rows, positions, y.itemsize, n, BACKWARD_BLOCK_BYTES)):
             dy = y[start:stop].reshape(stop - start, c_y, positions).transpose(1, 0, 2)
             dy = np.ascontiguousarray(dy).reshape(g, c_y // g, -1)
             cols = np.matmul(w_t, dy).reshape((g * in_per_group, kh, kw, stop - start) + y.shape[2:])

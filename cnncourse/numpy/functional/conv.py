@@ -16,7 +16,7 @@ read next to the formula. The switch to the fast engine is the first line of eac
 - ``impl="loops"``: these sums (slow; for reading and for checking).
 - ``impl="im2col"``: every receptive field copied into a column, one matrix product per
   block of images (:mod:`cnncourse.numpy.fast.im2col`); ``"im2col_batch_last"``: the same
-  for the whole batch at once, stored batch-last, for small maps
+  for the whole batch at once, stored batch-last, for layers with few input channels
   (:mod:`cnncourse.numpy.fast.batch_last`).
 - ``impl="winograd"``: Winograd's F(4x4, 3x3), 3x3 stride-1 layers only, 4x fewer
   multiplications (:mod:`cnncourse.numpy.fast.winograd`).
