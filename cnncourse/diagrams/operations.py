@@ -4,7 +4,7 @@ Every value in these pictures is computed by ``cnncourse.numpy.functional`` (or 
 of ``cnncourse.shapes``) when the figure is drawn, so a picture cannot show a wrong sum.
 
 Taught in: chapter 2 (sliding window, channels, padding and stride), chapter 4 (pooling),
-chapter 2 and 4 (receptive fields), chapter 9 (transposed and depthwise separable convolution).
+chapter 9 (transposed and depthwise separable convolution).
 """
 from __future__ import annotations
 
@@ -159,41 +159,6 @@ def transposed_convolution(x, kernel, stride=2):
         ax.set_axis_off()
     draw_grid(axes.flat[-1], out, colours=colour_cells(out.shape, np.s_[:, :], RESULT), fontsize=9,
               title="sum of the stamps = output")
-    return fig
-
-
-def receptive_field(kernel_sizes, strides=None, width=None):
-    """Which units of each layer one top unit depends on, for a stack of 1-D convolutions.
-
-    Args:
-        kernel_sizes: the kernel size of each layer, input side first; strides: the same.
-        width: units drawn per row (default: enough for the input row).
-    """
-    strides = [1] * len(kernel_sizes) if strides is None else list(strides)
-    if len(strides) != len(kernel_sizes):
-        raise ValueError(f"strides: one per layer, got {len(strides)} for {len(kernel_sizes)} layers")
-    field = shapes.receptive_field(list(zip(kernel_sizes, strides)))
-    width = width or field + 4
-    fig = new_figure(7.0, 0.8 * (len(kernel_sizes) + 1) + 0.4)
-    ax = fig.subplots()
-    lo = hi = width // 2  # the top unit, then the span it reads in each layer below
-    spans = [(lo, hi)]
-    for k, s in zip(reversed(kernel_sizes), reversed(strides)):
-        lo, hi = lo * s - (k - 1) // 2, hi * s + k // 2
-        spans.append((lo, hi))
-    spans.reverse()
-    offset = width // 2 - (spans[0][0] + spans[0][1]) / 2
-    for level, (lo, hi) in enumerate(spans):
-        y = len(spans) - 1 - level
-        for u in range(width):
-            inside = lo <= u - offset <= hi
-            ax.add_patch(Rectangle((u, y), 0.9, 0.6, facecolor=HIGHLIGHT if inside else EMPTY, edgecolor="0.5"))
-        label = "input" if level == 0 else f"layer {level} (k={kernel_sizes[level - 1]}, s={strides[level - 1]})"
-        ax.text(-0.4, y + 0.3, label, ha="right", va="center", fontsize=9)
-    ax.set_xlim(-0.2, width)
-    ax.set_ylim(-0.2, len(spans))
-    ax.set_axis_off()
-    ax.set_title(f"one unit of the last layer sees {field} input values", fontsize=10)
     return fig
 
 
