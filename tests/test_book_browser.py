@@ -213,8 +213,11 @@ for (const box of document.querySelectorAll('div.math')) {
 }
 const page = document.documentElement;
 if (page.scrollWidth > page.clientWidth + 1) {
+    // What sticks out of the page, not out of a box that scrolls (a code block's long line is fine).
+    const contained = el => { for (let p = el.parentElement; p && !p.matches('.bd-article'); p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };
     const wide = [...document.querySelectorAll('.bd-article *')]
-        .filter(el => el.getBoundingClientRect().right > page.clientWidth + 1)
+        .filter(el => el.getBoundingClientRect().right > page.clientWidth + 1 && !contained(el))
         .slice(0, 3).map(el => el.tagName + '.' + el.className);
     problems.push(`the page scrolls sideways (${page.scrollWidth} px in ${page.clientWidth} px): ${wide}`);
 }
