@@ -1,12 +1,12 @@
 """NumPy conv2d against a classic NumPy formulation and against torch: times and ratios.
 
-    .venv/bin/python benchmarks/conv.py [--repeats 7] [--no-check]
+    .venv/bin/python benchmarks/conv.py [--isa native|avx2] [--repeats 12] [--no-check]
 
 Three contestants on each layer shape, float32, two threads each (OpenBLAS and torch):
 
 - **ours**: ``cnncourse.numpy.functional.conv2d`` with its default ``impl="auto"`` (the fast
-  engine, :mod:`cnncourse.numpy.fast`); forward+backward reuses the forward's cache, as
-  ``nn.Conv2d`` trains.
+  engine, :mod:`cnncourse.numpy.fast`: as many worker threads as BLAS has, each with a
+  one-thread BLAS); forward+backward reuses the forward's cache, as ``nn.Conv2d`` trains.
 - **classic** (the named peer): the formulation that NumPy course code ships, written
   here after CS231n's ``conv_forward_strides``: pad, an ``as_strided`` view of every window
   copied into ``(C*kH*kW, N*H_out*W_out)`` columns, one GEMM, transpose back; backward: two
@@ -18,6 +18,12 @@ its own blocks (a warm-up call, then timed calls), the blocks alternate, and a 0
 separates them so the other library's threads have stopped spinning. The table shows each
 contestant's best call: the machine is shared, and a burst of other work slows whichever
 block it falls on (by up to 2x, measured), while no interference makes a call faster.
+
+``--isa native`` (the default) lets each library choose its vector kernels for this CPU
+(OpenBLAS's ``OPENBLAS_CORETYPE`` is removed from the environment: the course machines set
+it to Haswell, which held NumPy to AVX2 while torch ran AVX-512); ``--isa avx2`` holds both
+to AVX2 (``OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``), as
+on an AVX2-only CPU. The first line printed names the CPU and the kernels that ran.
 
 Bars (exit status 1 when one is missed; ``--no-check`` only reports): ours at least as fast
 as the peer on every shape and pass (classic/ours >= 1), and within 2x of torch on the
@@ -31,6 +37,38 @@ import os
 import sys
 import time
 
+# Vector kernels: each library's own choice for this CPU, or both held to AVX2 (as on an
+# AVX2-only machine, the other x86 vendor's of the course). Environment variables, so they
+# are set before NumPy and torch load their libraries (the script runs itself again).
+ISA_ENVIRONMENTS = {
+    # OPENBLAS_CORETYPE removed: some machine images pin OpenBLAS to older kernels
+    # (this course's set it to Haswell, AVX2) while torch runs AVX-512 beside it
+    "native": {"OPENBLAS_CORETYPE": None, "ATEN_CPU_CAPABILITY": None, "ONEDNN_MAX_CPU_ISA": None},
+    "avx2": {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+}
+
+
+def _isa_from_argv(argv):
+    for i, arg in enumerate(argv):
+        if arg == "--isa" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--isa="):
+            return arg.split("=", 1)[1]
+    return "native"
+
+
+def _run_with_isa(isa):
+    """Run this script again unless the environment already holds ``isa``'s variables."""
+    wanted = ISA_ENVIRONMENTS.get(isa)
+    if wanted is None or all(os.environ.get(k) == v for k, v in wanted.items()):
+        return
+    env = {k: v for k, v in os.environ.items() if k not in wanted}
+    env.update({k: v for k, v in wanted.items() if v is not None})
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+if __name__ == "__main__":
+    _run_with_isa(_isa_from_argv(sys.argv[1:]))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")  # before NumPy loads OpenBLAS
 
 import numpy as np  # noqa: E402
@@ -38,6 +76,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 from numpy.lib.stride_tricks import as_strided  # noqa: E402
+from threadpoolctl import threadpool_info  # noqa: E402
 
 from cnncourse.numpy.functional import conv2d, conv2d_backward, conv2d_with_cache  # noqa: E402
 from cnncourse.shapes import conv2d_flops  # noqa: E402
@@ -168,13 +207,18 @@ def _measure(name, shape, out_channels, kernel, stride, padding, repeats):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7, help="alternating blocks per contestant")
+    parser.add_argument("--repeats", type=int, default=12, help="alternating blocks per contestant")
+    parser.add_argument("--isa", choices=sorted(ISA_ENVIRONMENTS), default="native",
+                        help="vector kernels: each library's own for this CPU (native), or AVX2 for both")
     parser.add_argument("--no-check", action="store_true", help="report without enforcing bars")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
 
     print(describe())
-    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch threads "
+    blas = ", ".join(f"{lib['internal_api']} {lib.get('architecture')}" for lib in threadpool_info()
+                     if lib["user_api"] == "blas")
+    print(f"--isa {args.isa}: NumPy's BLAS {blas} kernels, torch {torch.backends.cpu.get_cpu_capability()}; "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, torch threads "
           f"{torch.get_num_threads()}, float32, best of {args.repeats} x 3 calls")
     header = (f"{'shape':<15} {'pass':<8} {'ours ms':>8} {'classic':>8} {'torch ms':>8} "
               f"{'ours GF/s':>9} {'classic/ours':>12} {'ours/torch':>10}")

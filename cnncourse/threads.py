@@ -4,8 +4,9 @@ All cores unless told otherwise, as PyTorch and TensorFlow do: on a machine shar
 other work, ask for fewer (``--threads 1``); guessing from the load of the moment gave one
 thread to a run while a browser was open.
 """
-import ctypes
 import os
+
+from threadpoolctl import threadpool_limits
 
 __all__ = ["available_cores", "set_threads"]
 
@@ -19,17 +20,10 @@ def available_cores():
 
 
 def set_blas_threads(n):
-    """Set OpenBLAS's thread count in this process (NumPy is already imported, so the
-    ``OPENBLAS_NUM_THREADS`` variable no longer works): found through ``/proc/self/maps``."""
-    with open("/proc/self/maps") as maps:
-        libraries = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    for path in libraries:
-        library = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                       "openblas_set_num_threads"):
-            if hasattr(library, symbol):
-                getattr(library, symbol)(int(n))
-                break
+    """Set the thread count of NumPy's BLAS in this process (``OPENBLAS_NUM_THREADS`` only
+    counts before NumPy loads it): threadpoolctl finds the library, whichever BLAS it is.
+    The NumPy engine runs that many worker threads (:mod:`cnncourse.numpy.fast.parallel`)."""
+    threadpool_limits(limits=int(n), user_api="blas")  # stays in force: the limits are not restored
 
 
 def set_threads(framework, threads):
@@ -50,8 +44,5 @@ def set_threads(framework, threads):
             tf.config.threading.set_inter_op_parallelism_threads(n)
         except RuntimeError:  # TensorFlow already running in this process: settings are fixed
             pass
-    try:
-        set_blas_threads(n)  # NumPy's matmuls (the whole NumPy model, augmentation elsewhere)
-    except OSError:  # no /proc (macOS, Windows): keep OpenBLAS's default
-        pass
+    set_blas_threads(n)  # NumPy's matmuls and the NumPy engine's workers
     return n

@@ -5,10 +5,10 @@ convolution becomes ``weight_matrix @ columns``. ``col2im`` is its adjoint: it a
 column back onto the window it came from (overlaps sum up), which is what the input
 gradient of a convolution, and a transposed convolution, need.
 
-The columns of a block of ``n`` images are ``(C*kH*kW, n*H_out*W_out)``: row ``(c, i, j)``,
-column ``(image, p, q)``. Each kernel tap ``(i, j)`` fills a band of rows with one strided
-copy of the whole block, the product with the weight matrix is ``(C_out, n, H_out*W_out)``,
-and each image's slice of it is already that image's NCHW output. The block is as many
+The columns of a block of ``n`` images are ``(n, C*kH*kW, H_out*W_out)``: for each image,
+row ``(c, i, j)``, column ``(p, q)``, built by one strided copy of the whole block. One
+stacked matmul multiplies every image's columns by the weight matrix and writes the
+products ``(n, C_out, H_out*W_out)`` straight into the NCHW output. The block is as many
 images as fit in about :data:`BLOCK_BYTES` of columns, so the columns stay in the cache
 between the copy that writes them and the product that reads them (for 64 channels and a
 3x3 kernel the columns of one 32x32 image are 2.4 MB, nine times the image).
@@ -16,6 +16,7 @@ between the copy that writes them and the product that reads them (for 64 channe
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from cnncourse.numpy.fast import parallel
 from cnncourse.numpy.fast.layout import pad2d
 from cnncourse.numpy.fast.scratch import scratch
 
@@ -65,10 +66,6 @@ def images_per_block(rows, positions, itemsize, count, budget=None):
     return int(min(count, max(1, budget // (rows * positions * itemsize))))
 
 
-def _blocks(count, size):
-    return [(start, min(start + size, count)) for start in range(0, count, size)]
-
-
 class Columns:
     """Explicit im2col by blocks of images: columns copied, then one matmul per block.
 
@@ -85,23 +82,23 @@ class Columns:
         n, c = input.shape[:2]
         self.rows = c * win.kernel[0] * win.kernel[1]
         self.positions = win.out_size[0] * win.out_size[1]
-        self.blocks = _blocks(n, images_per_block(self.rows, self.positions, input.itemsize, n))
-        self.backward_blocks = _blocks(n, images_per_block(self.rows, self.positions, input.itemsize, n,
-                                                           BACKWARD_BLOCK_BYTES))
+        self.block_size = images_per_block(self.rows, self.positions, input.itemsize, n)
+        self.backward_block_size = images_per_block(self.rows, self.positions, input.itemsize, n,
+                                                    BACKWARD_BLOCK_BYTES)
 
     def _columns(self, start, stop):
-        """The columns of images ``start:stop``: ``(G, C/G*kH*kW, n*H_out*W_out)``, a scratch
+        """The columns of images ``start:stop``: ``(n, G, C/G*kH*kW, H_out*W_out)``, a scratch
         buffer (valid until the next block). One copy from a strided view of the padded
-        images: ``view[c, i, j, n, p, q] = x[n, c, p*sH + i*dH, q*sW + j*dW]``."""
+        images: ``view[n, c, i, j, p, q] = x[n, c, p*sH + i*dH, q*sW + j*dW]``."""
         x, (kh, kw), (sh, sw), (dh, dw) = (self._padded(start, stop), self.win.kernel, self.win.stride,
                                            self.win.dilation)
         n, c = x.shape[:2]
         sn, sc, srow, scol = x.strides
-        shape = (c, kh, kw, n) + self.win.out_size
-        view = as_strided(x, shape, (sc, dh * srow, dw * scol, sn, sh * srow, sw * scol), writeable=False)
+        shape = (n, c, kh, kw) + self.win.out_size
+        view = as_strided(x, shape, (sn, sc, dh * srow, dw * scol, sh * srow, sw * scol), writeable=False)
         cols = scratch("columns", shape, x.dtype)
         np.copyto(cols, view)
-        return cols.reshape(self.groups, -1, n * self.positions)
+        return cols.reshape(n, self.groups, -1, self.positions)
 
     def _padded(self, start, stop):
         """Images ``start:stop`` zero-padded by the windows' padding: a scratch buffer (a
@@ -121,27 +118,31 @@ class Columns:
         g, c_out = self.groups, weight.shape[0]
         w = weight.reshape(g, c_out // g, -1)
         out = np.empty((self.input.shape[0], c_out) + self.win.out_size, weight.dtype)
-        for start, stop in self.blocks:
-            if stop - start == 1:  # one image: the product is its output, written in place
-                np.matmul(w, self._columns(start, stop), out=out[start].reshape(g, c_out // g, -1))
-                continue
-            product = np.matmul(w, self._columns(start, stop))  # (G, O/G, n * Ho*Wo)
-            product = product.reshape(c_out, stop - start, self.positions)
-            out[start:stop].reshape(stop - start, c_out, self.positions)[...] = product.transpose(1, 0, 2)
-        if bias is not None:
-            out += bias[:, None, None]
+
+        def block(start, stop):  # images start:stop, into out[start:stop]
+            n = stop - start
+            np.matmul(w, self._columns(start, stop), out=out[start:stop].reshape(n, g, c_out // g, -1))
+            if bias is not None:
+                out[start:stop] += bias[:, None, None]
+
+        parallel.over_images(self.input.shape[0], self.block_size, block)
         return out
 
     def weight_grad(self, grad_output, weight_shape):
         # The correlation of the input with the output gradient: each weight meets the
         # input values it multiplied, i.e. the columns, summed over positions and images.
         g, c_out = self.groups, weight_shape[0]
-        grad = np.zeros((g, c_out // g, self.rows // g), grad_output.dtype)
-        for start, stop in self.backward_blocks:
-            dy = grad_output[start:stop].reshape(stop - start, c_out, self.positions)
-            dy = np.ascontiguousarray(dy.transpose(1, 0, 2)).reshape(g, c_out // g, -1)
-            grad += np.matmul(dy, self._columns(start, stop).transpose(0, 2, 1))
-        return grad.reshape(weight_shape)
+        partials = np.zeros((parallel.threads(), g, c_out // g, self.rows // g), grad_output.dtype)
+
+        def block(start, stop):  # this block's share of the sum
+            n = stop - start
+            dy = grad_output[start:stop].reshape(n, g, c_out // g, self.positions)
+            per_image = np.matmul(dy, self._columns(start, stop).transpose(0, 1, 3, 2),
+                                  out=scratch("im2col grad", (n, g, c_out // g, self.rows // g), dy.dtype))
+            partials[parallel.worker()] += per_image.sum(axis=0)
+
+        parallel.over_images(self.input.shape[0], self.backward_block_size, block)
+        return partials.sum(axis=0).reshape(weight_shape)
 
     @staticmethod
     def adjoint(y, weight, win, groups, full_size):
@@ -154,10 +155,16 @@ class Columns:
         w_t = weight.reshape(g, c_y // g, -1).transpose(0, 2, 1)  # (G, C/G*kH*kW, Cy/G)
         image = np.zeros((n, g * in_per_group) + tuple(full_size), y.dtype)
         rows = g * in_per_group * kh * kw
-        for start, stop in _blocks(n, images_per_block(rows, positions, y.itemsize, n, BACKWARD_BLOCK_BYTES)):
+
+        def block(start, stop):  # the images start:stop of the result
             dy = y[start:stop].reshape(stop - start, c_y, positions).transpose(1, 0, 2)
-            dy = np.ascontiguousarray(dy).reshape(g, c_y // g, -1)
-            cols = np.matmul(w_t, dy).reshape((g * in_per_group, kh, kw, stop - start) + y.shape[2:])
+            rows = scratch("adjoint rows", dy.shape, dy.dtype)
+            np.copyto(rows, dy)
+            rows = rows.reshape(g, c_y // g, -1)
+            cols = np.matmul(w_t, rows, out=scratch("adjoint columns", w_t.shape[:2] + rows.shape[2:], y.dtype))
+            cols = cols.reshape((g * in_per_group, kh, kw, stop - start) + y.shape[2:])
             col2im(cols.transpose(3, 0, 1, 2, 4, 5), full_size, win.stride, win.dilation,
                    image=image[start:stop])
+
+        parallel.over_images(n, images_per_block(rows, positions, y.itemsize, n, BACKWARD_BLOCK_BYTES), block)
         return np.ascontiguousarray(pad2d(image, tuple((-a, -b) for a, b in win.padding)))

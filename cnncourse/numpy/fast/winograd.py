@@ -21,6 +21,7 @@ gradient as its "kernel", computed with explicit columns.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from cnncourse.numpy.fast import parallel
 from cnncourse.numpy.fast.im2col import Columns
 from cnncourse.numpy.fast.scratch import scratch
 
@@ -36,7 +37,7 @@ M, R = 4, 3          # output tile side, kernel side
 A = M + R - 1        # input tile side (6)
 
 # Transformed tiles per block, in bytes (the 36 x C_in x tiles matrix of one block).
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 2 << 20
 
 
 def applies(kernel, stride, dilation):
@@ -77,8 +78,7 @@ class Winograd:
         n, c = input.shape[:2]
         self.tiles = tuple(-(-o // M) for o in win.out_size)  # tile rows and columns
         per_image = A * A * c * self.tiles[0] * self.tiles[1] * input.itemsize
-        size = int(min(n, max(1, BLOCK_BYTES // per_image)))
-        self.blocks = [(start, min(start + size, n)) for start in range(0, n, size)]
+        self.block_size = int(min(n, max(1, BLOCK_BYTES // per_image)))  # images per block
         self._columns = None
 
     def _padded_block(self, start, stop):
@@ -110,7 +110,8 @@ class Winograd:
         input_transform, output_transform = _transforms(dtype)
         out = np.empty((self.input.shape[0], c_out, ho, wo), dtype)
         c_in = self.input.shape[1]
-        for start, stop in self.blocks:
+
+        def block(start, stop):  # images start:stop, into out[start:stop]
             n = stop - start
             count = n * th * tw  # tiles in this block
             tiles = self._tiles(self._padded_block(start, stop))                    # (C*T, 36)
@@ -124,8 +125,10 @@ class Winograd:
                 out[start:stop].reshape(n, c_out, th, M, tw, M)[...] = tiled
             else:  # the last tiles reach past the output: crop them
                 out[start:stop] = tiled.reshape(n, c_out, M * th, M * tw)[:, :, :ho, :wo]
-        if bias is not None:
-            out += bias[:, None, None]
+            if bias is not None:
+                out[start:stop] += bias[:, None, None]
+
+        parallel.over_images(self.input.shape[0], self.block_size, block)
         return out
 
     def weight_grad(self, grad_output, weight_shape):
