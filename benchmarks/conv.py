@@ -14,10 +14,13 @@ Three contestants on each layer shape, float32, two threads each (OpenBLAS and t
 - **torch**: ``torch.nn.functional.conv2d`` (+ autograd).
 
 Numerics of ours and of the peer are checked against torch first. Each contestant runs in
-its own blocks (a warm-up call, then timed calls), the blocks alternate, and a 0.3 s pause
-separates them so the other library's threads have stopped spinning. The table shows each
-contestant's best call: the machine is shared, and a burst of other work slows whichever
-block it falls on (by up to 2x, measured), while no interference makes a call faster.
+its own blocks (50 ms of warm-up calls, then three timed calls); a round is one block of each, in an
+order that rotates from round to round, with a 0.3 s pause between blocks so that the other
+library's threads have stopped spinning. The times shown are each contestant's best call;
+the ratios are the median over rounds of each round's ratio of best calls. The machine is
+shared: a slow spell (seconds long, up to 2x, measured) slows whichever contestants it
+falls on, so ratios of blocks timed within a second of each other are steadier than ratios
+of the overall bests.
 
 ``--isa native`` (the default) lets each library choose its vector kernels for this CPU
 (OpenBLAS's ``OPENBLAS_CORETYPE`` is removed from the environment: the course machines set
@@ -125,8 +128,14 @@ def classic_backward(dout, x, w, cols, stride, pad):
 
 
 # ----------------------------------------------------------------------------- timing
-def _time_block(fn, calls):
-    fn()  # warm-up: page in buffers, wake this library's threads
+def _time_block(fn, calls, warm_up=0.05):
+    """Seconds of ``calls`` calls of ``fn`` in steady state, as in a training loop: first
+    ``fn`` runs for ``warm_up`` seconds (at least once) to page in its buffers and wake
+    its threads (after a pause, a parked thread on an idle virtual CPU wakes slowly)."""
+    start = time.perf_counter()
+    fn()
+    while time.perf_counter() - start < warm_up:
+        fn()
     times = []
     for _ in range(calls):
         start = time.perf_counter()
@@ -135,14 +144,16 @@ def _time_block(fn, calls):
     return times
 
 
-def _interleaved_best(fns, repeats, calls=3, pause=0.3):
-    """Best seconds per call of each function, timed in alternating blocks."""
-    samples = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, sample in zip(fns, samples):
+def _interleaved(fns, repeats, calls=3, pause=0.3):
+    """``(repeats, len(fns))`` array: each function's best seconds per call in each round.
+    A round times every function in one block; the order rotates from round to round."""
+    best = np.empty((repeats, len(fns)))
+    for r in range(repeats):
+        for k in range(len(fns)):
+            i = (k + r) % len(fns)
             time.sleep(pause)  # let the other library's threads stop spinning
-            sample.extend(_time_block(fn, calls))
-    return [float(np.min(s)) for s in samples]
+            best[r, i] = min(_time_block(fns[i], calls))
+    return best
 
 
 def _workloads(shape, out_channels, kernel, stride, padding):
@@ -194,15 +205,19 @@ def _check_numerics(workloads):
 
 
 def _measure(name, shape, out_channels, kernel, stride, padding, repeats):
-    """Rows ``(pass, ours s, classic s, torch s, GFLOP)`` for one shape."""
+    """Rows ``(pass, ours s, classic s, torch s, GFLOP, classic/ours, ours/torch)`` for one
+    shape: best times, and the median over rounds of each round's ratio."""
     workloads = _workloads(shape, out_channels, kernel, stride, padding)
     _check_numerics(workloads)
     flops = 2 * conv2d_flops(shape[2:], shape[1], out_channels, kernel, stride, padding,
                              batch_size=shape[0])
-    fns = [fn for who in ("ours", "classic", "torch") for fn in workloads[who]]
-    ours_f, ours_t, classic_f, classic_t, torch_f, torch_t = _interleaved_best(fns, repeats)
-    return [("forward", ours_f, classic_f, torch_f, flops / 1e9),
-            ("fwd+bwd", ours_t, classic_t, torch_t, 3 * flops / 1e9)]
+    rows = []
+    for k, (label, gflop) in enumerate((("forward", flops / 1e9), ("fwd+bwd", 3 * flops / 1e9))):
+        rounds = _interleaved([workloads[who][k] for who in ("ours", "classic", "torch")], repeats)
+        ours, classic, theirs = rounds.T
+        rows.append((label, ours.min(), classic.min(), theirs.min(), gflop,
+                     float(np.median(classic / ours)), float(np.median(ours / theirs))))
+    return rows
 
 
 def main(argv=None):
@@ -226,9 +241,8 @@ def main(argv=None):
     print("-" * len(header))
     failures = []
     for name, shape, out_channels, kernel, stride, padding, torch_bar in SHAPES:
-        for label, ours, classic, theirs, gflop in _measure(name, shape, out_channels, kernel,
-                                                             stride, padding, args.repeats):
-            vs_peer, vs_torch = classic / ours, ours / theirs
+        for label, ours, classic, theirs, gflop, vs_peer, vs_torch in _measure(
+                name, shape, out_channels, kernel, stride, padding, args.repeats):
             print(f"{name:<15} {label:<8} {ours * 1e3:8.2f} {classic * 1e3:8.2f} "
                   f"{theirs * 1e3:8.2f} {gflop / ours:9.1f} {vs_peer:12.2f} {vs_torch:10.2f}")
             if vs_peer < PEER_BAR:

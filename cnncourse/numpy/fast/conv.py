@@ -17,6 +17,8 @@ LOWERINGS = {"im2col": Columns, "im2col_batch_last": BatchLastColumns, "implicit
 
 # The whole batch's columns at most this large for im2col_batch_last (bytes).
 BATCH_LAST_MAX_BYTES = 64 << 20
+# Output rows (window rows) shorter than this are gathered batch-last.
+SHORT_ROW = 16
 
 
 def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
@@ -24,12 +26,12 @@ def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
 
     - ``"winograd"``: 3x3 stride-1 kernels on 16+ input channels per group, where the 36
       products ``C_out x C_in`` are large enough for BLAS to pay off the transforms;
-    - ``"im2col_batch_last"``: fewer than 16 input channels per group (LeNet's layers, a
-      network's first layer): each image's product is too thin for BLAS (``C_in*kH*kW``
-      rows, a few output channels), so one product for the whole batch wins, and stored
-      batch-last its columns are copied in long runs; unless those columns would pass
-      ``BATCH_LAST_MAX_BYTES``;
-    - ``"im2col"`` otherwise: one product per block of images that stays in cache.
+    - ``"im2col_batch_last"``: fewer than 16 input channels per group and output rows
+      shorter than 16 (LeNet's second layer: 10 values): copied image by image, such short
+      window rows are slow to gather, while stored batch-last the same row of *all* images
+      is one long run, and one product per worker covers its whole share of the batch;
+      unless those columns would pass ``BATCH_LAST_MAX_BYTES``;
+    - ``"im2col"`` otherwise: one product per image, by blocks of images that stay in cache.
 
     The rules count channels and bytes, not cores, vector widths or cache sizes, so that they
     carry from one x86 vendor to the other; benchmarks/conv.py measures them against a
@@ -39,7 +41,8 @@ def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
     columns = in_per_group * groups * kh * kw * win.out_size[0] * win.out_size[1] * batch_size * itemsize
     if in_per_group >= 16:
         return "winograd" if winograd_applies(win.kernel, win.stride, win.dilation) else "im2col"
-    return "im2col_batch_last" if columns <= BATCH_LAST_MAX_BYTES else "im2col"
+    short_rows = win.out_size[1] < SHORT_ROW
+    return "im2col_batch_last" if short_rows and columns <= BATCH_LAST_MAX_BYTES else "im2col"
 
 
 def _lowering(impl, weight_shape, win, groups, batch_size, itemsize):
