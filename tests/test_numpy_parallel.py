@@ -10,6 +10,14 @@ from threadpoolctl import threadpool_limits
 from cnncourse.numpy.fast import parallel
 from cnncourse.numpy.functional import conv2d, conv2d_backward
 
+BIG = 10 ** 12  # multiply-adds: enough to be worth sharing
+
+
+@pytest.fixture
+def share_everything(monkeypatch):
+    """Split even the tiny layers of these tests among the workers."""
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+
 
 @pytest.mark.parametrize("count, size, workers", [(1, 1, 1), (7, 3, 2), (128, 13, 2), (5, 100, 3), (2, 1, 4)])
 def test_split_covers_every_image_once_in_near_equal_contiguous_shares(count, size, workers):
@@ -33,7 +41,7 @@ def test_two_threads_share_the_images_and_blas_gets_its_threads_back():
         return start
 
     with threadpool_limits(2, user_api="blas"):
-        starts = parallel.over_images(8, 2, work)
+        starts = parallel.over_images(8, 2, work, BIG)
         assert parallel.threads() == 2  # restored after the region
     assert starts == [0, 2, 4, 6]
     threads = {name for name, _, _ in seen.values()}
@@ -41,10 +49,19 @@ def test_two_threads_share_the_images_and_blas_gets_its_threads_back():
     assert all(inside == 1 for _, _, inside in seen.values())  # a worker sees one thread: no nesting
 
 
+def test_a_layer_too_small_to_share_runs_on_the_caller():
+    names = set()
+    with threadpool_limits(2, user_api="blas"):
+        small = parallel.MIN_WORK * 2 - 1  # just under the bar for two workers
+        assert not parallel.worthwhile(small) and parallel.worthwhile(small + 1)
+        parallel.over_images(6, 1, lambda start, stop: names.add(threading.current_thread().name), small)
+    assert names == {threading.current_thread().name}
+
+
 def test_one_thread_runs_everything_on_the_caller():
     names = set()
     with threadpool_limits(1, user_api="blas"):
-        parallel.over_images(6, 1, lambda start, stop: names.add(threading.current_thread().name))
+        parallel.over_images(6, 1, lambda start, stop: names.add(threading.current_thread().name), BIG)
     assert names == {threading.current_thread().name}
 
 
@@ -53,10 +70,10 @@ def test_a_region_inside_a_worker_runs_as_that_worker():
 
     def work(start, stop):
         index = parallel.worker()
-        parallel.over_images(4, 1, lambda a, b: inner.append((index, parallel.worker())))
+        parallel.over_images(4, 1, lambda a, b: inner.append((index, parallel.worker())), BIG)
 
     with threadpool_limits(2, user_api="blas"):
-        parallel.over_images(2, 1, work)
+        parallel.over_images(2, 1, work, BIG)
     assert len(inner) == 8 and all(outer == nested for outer, nested in inner)
 
 
@@ -67,19 +84,19 @@ def test_an_error_in_a_worker_reaches_the_caller_and_frees_the_region():
 
     with threadpool_limits(2, user_api="blas"):
         with pytest.raises(ValueError, match="bad block 2:3"):
-            parallel.over_images(4, 1, work)
+            parallel.over_images(4, 1, work, BIG)
         assert parallel.threads() == 2
         names = set()
-        parallel.over_images(4, 1, lambda a, b: names.add(threading.current_thread().name))
+        parallel.over_images(4, 1, lambda a, b: names.add(threading.current_thread().name), BIG)
     assert len(names) == 2  # the next call runs in parallel again
 
 
 @pytest.mark.parametrize("impl, shape, weight, stride, padding", [
     ("im2col", (9, 3, 12, 12), (5, 3, 3, 3), 2, 1),
-    ("im2col_batch_last", (9, 2, 10, 10), (4, 2, 5, 5), 1, 2),
     ("winograd", (9, 16, 9, 9), (8, 16, 3, 3), 1, 1),
 ])
-def test_a_convolution_gives_the_same_numbers_on_one_thread_and_on_two(impl, shape, weight, stride, padding):
+def test_a_convolution_gives_the_same_numbers_on_one_thread_and_on_two(impl, shape, weight, stride, padding,
+                                                                       share_everything):
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal(shape), rng.standard_normal(weight)
     b = rng.standard_normal(weight[0])
@@ -104,5 +121,23 @@ def test_an_error_on_the_caller_waits_for_the_other_workers():
 
     with threadpool_limits(2, user_api="blas"):
         with pytest.raises(RuntimeError, match="caller's block"):
-            parallel.over_images(2, 1, work)
+            parallel.over_images(2, 1, work, BIG)
     assert finished == [1]  # the worker's block was done before the error came back
+
+
+@pytest.mark.parametrize("threads, batch, layer, expected", [
+    (2, 128, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col"),            # LeNet conv1: shared by two workers
+    (2, 64, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col_batch_last"),  # too small to share
+    (1, 128, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col_batch_last"),  # one thread: nothing to share
+    (2, 128, ((16, 6, 5, 5), (14, 14), 0, 1), "im2col_batch_last"),  # LeNet conv2: rows of 10
+    (2, 32, ((64, 64, 3, 3), (32, 32), 1, 1), "winograd"),
+    (2, 32, ((128, 64, 3, 3), (32, 32), 1, 2), "im2col"),
+])
+def test_the_rule_of_auto(threads, batch, layer, expected):
+    from cnncourse.numpy.fast import choose
+    from cnncourse.shapes import conv2d_windows
+
+    weight_shape, size, padding, stride = layer
+    win = conv2d_windows(size, weight_shape[2:], stride, padding, 1)
+    with threadpool_limits(threads, user_api="blas"):
+        assert choose(weight_shape, win, 1, batch_size=batch) == expected

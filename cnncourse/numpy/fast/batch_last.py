@@ -11,7 +11,6 @@ transpose, :func:`transpose2d`), which are much smaller than the columns.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cnncourse.numpy.fast import parallel
 from cnncourse.numpy.fast.im2col import col2im
 from cnncourse.numpy.fast.layout import pad2d
 from cnncourse.numpy.fast.scratch import scratch
@@ -19,37 +18,30 @@ from cnncourse.numpy.fast.scratch import scratch
 __all__ = ["BatchLastColumns", "transpose2d", "batch_last", "batch_first"]
 
 
-def transpose2d(a, block_elements=8192, out=None):
-    """C-contiguous copy of ``a.T`` for a 2-D ``a`` (into ``out`` if given). A tall ``a`` is
-    copied in blocks of rows that stay in cache: NumPy's plain copy of a tall transposed
-    array is 2-7x slower (for a wide one, NumPy's own copy is the fastest)."""
+def transpose2d(a, block_elements=8192):
+    """C-contiguous copy of ``a.T`` for a 2-D ``a``. A tall ``a`` is copied in blocks of
+    rows that stay in cache: NumPy's plain copy of a tall transposed array is 2-7x slower
+    (for a wide one, NumPy's own copy is the fastest)."""
     rows, cols = a.shape
-    out = np.empty((cols, rows), a.dtype) if out is None else out
     if rows <= cols:
-        np.copyto(out, a.T)
-        return out
+        return np.ascontiguousarray(a.T)
+    out = np.empty((cols, rows), a.dtype)
     step = max(8, block_elements // max(cols, 1))
     for start in range(0, rows, step):
         out[:, start:start + step] = a[start:start + step].T
     return out
 
 
-def batch_last(x, out=None):
-    """Contiguous ``(C, H, W, N)`` copy of NCHW ``x`` (any array with the batch first),
-    into ``out`` if given."""
+def batch_last(x):
+    """Contiguous ``(C, H, W, N)`` copy of NCHW ``x`` (any array with the batch first)."""
     x = np.ascontiguousarray(x)
-    shape = x.shape[1:] + x.shape[:1]
-    out = None if out is None else out.reshape(-1, x.shape[0])
-    return transpose2d(x.reshape(x.shape[0], -1), out=out).reshape(shape)
+    return transpose2d(x.reshape(x.shape[0], -1)).reshape(x.shape[1:] + x.shape[:1])
 
 
-def batch_first(x, out=None):
-    """Inverse of :func:`batch_last`: contiguous ``(N, C, H, W)`` from ``(C, H, W, N)``,
-    into ``out`` (a contiguous array of that shape) if given."""
+def batch_first(x):
+    """Inverse of :func:`batch_last`: contiguous ``(N, C, H, W)`` from ``(C, H, W, N)``."""
     x = np.ascontiguousarray(x)
-    shape = x.shape[-1:] + x.shape[:-1]
-    out = None if out is None else out.reshape(x.shape[-1], -1)
-    return transpose2d(x.reshape(-1, x.shape[-1]), out=out).reshape(shape)
+    return transpose2d(x.reshape(-1, x.shape[-1])).reshape(x.shape[-1:] + x.shape[:-1])
 
 
 def _pad_batch_last(x, pads):
@@ -57,7 +49,7 @@ def _pad_batch_last(x, pads):
     (top, bottom), (left, right) = pads
     x = x[:, :, :x.shape[2] + min(bottom, 0), :x.shape[3] + min(right, 0)]  # rows no window reads
     bottom, right, (n, c, h, w) = max(bottom, 0), max(right, 0), x.shape
-    memory = batch_last(x, out=scratch("batch-last input", (c, h, w, n), x.dtype))
+    memory = batch_last(x)
     if top or bottom or left or right:  # a scratch buffer: only the columns are kept
         padded = scratch("batch-last padded", (c, h + top + bottom, w + left + right, n), x.dtype)
         padded.fill(0)
@@ -84,66 +76,32 @@ def _im2col(x, groups, kernel_size, stride, dilation, output_size, scratch_name=
     return cols.reshape(groups, -1, ho * wo * n)
 
 
-def _to_rows(y, groups, name):
-    """NCHW ``y`` as ``(groups, C/groups, H*W*N)``, the layout of the columns: a scratch buffer."""
-    rows = batch_last(y, out=scratch(name, y.shape[1:] + y.shape[:1], y.dtype))
-    return rows.reshape(groups, y.shape[1] // groups, -1)
+def _to_rows(y, groups):
+    """NCHW ``y`` as ``(groups, C/groups, H*W*N)``: the layout of the columns."""
+    return batch_last(y).reshape(groups, y.shape[1] // groups, -1)
 
 
 class BatchLastColumns:
-    """Explicit im2col in the batch-last layout: one matmul per pass and worker.
-
-    Each worker of :mod:`~cnncourse.numpy.fast.parallel` takes an equal share of the
-    images, with its own batch-last columns; with one thread that is the whole batch.
-    """
+    """Explicit im2col of the whole batch in the batch-last layout, one matmul per pass."""
 
     impl = "im2col_batch_last"
 
     def __init__(self, input, win, groups, scratch_name=None):
-        self.input, self.win, self.groups, self.scratch_name = input, win, groups, scratch_name
-        self.cols = {}  # (start, stop) -> the columns of those images, kept for the backward
-
-    def _columns(self, start, stop):
-        """Columns ``(G, C/G*kH*kW, Ho*Wo*n)`` of images ``start:stop``: built once, kept
-        unless they live in a scratch buffer (a forward-only call)."""
-        cols = self.cols.get((start, stop))
-        if cols is None:
-            win = self.win
-            cols = _im2col(_pad_batch_last(self.input[start:stop], win.padding), self.groups, win.kernel,
-                           win.stride, win.dilation, win.out_size, self.scratch_name)
-            if self.scratch_name is None:
-                self.cols[(start, stop)] = cols
-        return cols
-
-    def _shares(self, work):
-        n = self.input.shape[0]
-        return parallel.over_images(n, n, work)  # one block per worker: the whole share
+        self.win, self.groups = win, groups
+        self.cols = _im2col(_pad_batch_last(input, win.padding), groups, win.kernel, win.stride,
+                            win.dilation, win.out_size, scratch_name)  # (G, C/G*kH*kW, Ho*Wo*N)
 
     def forward(self, weight, bias=None):
         w = weight.reshape(self.groups, weight.shape[0] // self.groups, -1)
-        out = np.empty((self.input.shape[0], weight.shape[0]) + self.win.out_size, weight.dtype)
-
-        def share(start, stop):
-            cols = self._columns(start, stop)
-            rows = np.matmul(w, cols, out=scratch("batch-last rows", w.shape[:2] + cols.shape[2:], w.dtype))
-            batch_first(rows.reshape((weight.shape[0],) + self.win.out_size + (-1,)), out=out[start:stop])
-            if bias is not None:
-                out[start:stop] += bias[:, None, None]
-
-        self._shares(share)
+        rows = np.matmul(w, self.cols)  # (G, O/G, Ho*Wo*N)
+        out = batch_first(rows.reshape((weight.shape[0],) + self.win.out_size + (-1,)))
+        if bias is not None:
+            out += bias[:, None, None]
         return out
 
     def weight_grad(self, grad_output, weight_shape):
-        g = self.groups
-        partials = np.zeros((parallel.threads(), g, weight_shape[0] // g, int(np.prod(weight_shape[1:]))),
-                            grad_output.dtype)
-
-        def share(start, stop):
-            dy = _to_rows(grad_output[start:stop], g, "batch-last grad rows")  # (G, O/G, Ho*Wo*n)
-            partials[parallel.worker()] += np.matmul(dy, self._columns(start, stop).transpose(0, 2, 1))
-
-        self._shares(share)
-        return partials.sum(axis=0).reshape(weight_shape)
+        dy = _to_rows(grad_output, self.groups)  # (G, O/G, Ho*Wo*N)
+        return np.matmul(dy, self.cols.transpose(0, 2, 1)).reshape(weight_shape)
 
     @staticmethod
     def adjoint(y, weight, win, groups, full_size):
@@ -151,21 +109,11 @@ class BatchLastColumns:
         padded input), cropped by ``win.padding``: a contiguous NCHW array."""
         g, (c_y, in_per_group, kh, kw) = groups, weight.shape
         w_t = weight.reshape(g, c_y // g, -1).transpose(0, 2, 1)  # (G, C/G*kH*kW, Cy/G)
-        crop = tuple((-a, -b) for a, b in win.padding)
-        out = np.empty((y.shape[0], g * in_per_group) + tuple(n - a - b for n, (a, b) in zip(full_size, win.padding)),
-                       y.dtype)
-
-        def share(start, stop):
-            part = y[start:stop]
-            rows = _to_rows(part, g, "batch-last adjoint rows")
-            cols = np.matmul(w_t, rows, out=scratch("adjoint columns", (g, w_t.shape[1], rows.shape[2]), y.dtype))
-            cols = cols.reshape((g * in_per_group, kh, kw) + part.shape[2:] + part.shape[:1])
-            image = scratch("adjoint image", (g * in_per_group,) + tuple(full_size) + part.shape[:1], y.dtype)
-            image.fill(0)
-            col2im(cols.transpose(5, 0, 1, 2, 3, 4), full_size, win.stride, win.dilation,
-                   image=image.transpose(3, 0, 1, 2))  # sums into batch-last memory, runs of W*N
-            whole = batch_first(image, out=scratch("adjoint whole", part.shape[:1] + image.shape[:-1], y.dtype))
-            out[start:stop] = pad2d(whole, crop)
-
-        parallel.over_images(y.shape[0], y.shape[0], share)
-        return out
+        rows = _to_rows(y, g)
+        cols = np.matmul(w_t, rows, out=scratch("adjoint columns", (g, w_t.shape[1], rows.shape[2]), y.dtype))
+        cols = cols.reshape((g * in_per_group, kh, kw) + y.shape[2:] + y.shape[:1])  # (G, C/G*kH*kW, H*W*N)
+        image = scratch("adjoint image", (g * in_per_group,) + tuple(full_size) + y.shape[:1], y.dtype)
+        image.fill(0)
+        col2im(cols.transpose(5, 0, 1, 2, 3, 4), full_size, win.stride, win.dilation,
+               image=image.transpose(3, 0, 1, 2))  # sums into batch-last memory, runs of W*N
+        return np.ascontiguousarray(pad2d(batch_first(image), tuple((-a, -b) for a, b in win.padding)))

@@ -3,6 +3,7 @@
 Every function takes the windows the reference computed (:func:`cnncourse.shapes.conv2d_windows`)
 and an ``impl`` the user chose, or ``"auto"`` for the rule of :func:`choose`.
 """
+from cnncourse.numpy.fast import parallel
 from cnncourse.numpy.fast.batch_last import BatchLastColumns
 from cnncourse.numpy.fast.im2col import Columns
 from cnncourse.numpy.fast.implicit import ImplicitColumns
@@ -26,14 +27,16 @@ def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
 
     - ``"winograd"``: 3x3 stride-1 kernels on 16+ input channels per group, where the 36
       products ``C_out x C_in`` are large enough for BLAS to pay off the transforms;
-    - ``"im2col_batch_last"``: fewer than 16 input channels per group and output rows
-      shorter than 16 (LeNet's second layer: 10 values): copied image by image, such short
-      window rows are slow to gather, while stored batch-last the same row of *all* images
-      is one long run, and one product per worker covers its whole share of the batch;
-      unless those columns would pass ``BATCH_LAST_MAX_BYTES``;
-    - ``"im2col"`` otherwise: one product per image, by blocks of images that stay in cache.
+    - ``"im2col_batch_last"``: fewer than 16 input channels per group (LeNet's layers, a
+      network's first layer), where each image's product is too thin for BLAS, if the
+      output rows are shorter than 16 (LeNet's second layer: 10 values) or the layer is too
+      small to share among worker threads (:func:`parallel.worthwhile`): one product for
+      the whole batch, whose batch-last columns copy in long runs; unless those columns
+      would pass ``BATCH_LAST_MAX_BYTES``;
+    - ``"im2col"`` otherwise: one product per image, by blocks of images that stay in
+      cache, the batch shared among the workers.
 
-    The rules count channels and bytes, not cores, vector widths or cache sizes, so that they
+    The rules count channels, bytes and work, not vector widths or cache sizes, so that they
     carry from one x86 vendor to the other; benchmarks/conv.py measures them against a
     classic NumPy formulation and torch (benchmarks/README.md: the CPU and the figures).
     """
@@ -41,8 +44,9 @@ def choose(weight_shape, win, groups, batch_size=1, itemsize=4):
     columns = in_per_group * groups * kh * kw * win.out_size[0] * win.out_size[1] * batch_size * itemsize
     if in_per_group >= 16:
         return "winograd" if winograd_applies(win.kernel, win.stride, win.dilation) else "im2col"
-    short_rows = win.out_size[1] < SHORT_ROW
-    return "im2col_batch_last" if short_rows and columns <= BATCH_LAST_MAX_BYTES else "im2col"
+    shared = parallel.worthwhile(columns // itemsize * weight_shape[0] // groups)  # multiply-adds
+    batch_last = win.out_size[1] < SHORT_ROW or not shared
+    return "im2col_batch_last" if batch_last and columns <= BATCH_LAST_MAX_BYTES else "im2col"
 
 
 def _lowering(impl, weight_shape, win, groups, batch_size, itemsize):

@@ -85,6 +85,7 @@ class Columns:
         self.block_size = images_per_block(self.rows, self.positions, input.itemsize, n)
         self.backward_block_size = images_per_block(self.rows, self.positions, input.itemsize, n,
                                                     BACKWARD_BLOCK_BYTES)
+        self.macs_per_output_channel = n * self.rows // groups * self.positions
 
     def _columns(self, start, stop):
         """The columns of images ``start:stop``: ``(n, G, C/G*kH*kW, H_out*W_out)``, a scratch
@@ -125,7 +126,7 @@ class Columns:
             if bias is not None:
                 out[start:stop] += bias[:, None, None]
 
-        parallel.over_images(self.input.shape[0], self.block_size, block)
+        parallel.over_images(self.input.shape[0], self.block_size, block, c_out * self.macs_per_output_channel)
         return out
 
     def weight_grad(self, grad_output, weight_shape):
@@ -141,7 +142,8 @@ class Columns:
                                   out=scratch("im2col grad", (n, g, c_out // g, self.rows // g), dy.dtype))
             partials[parallel.worker()] += per_image.sum(axis=0)
 
-        parallel.over_images(self.input.shape[0], self.backward_block_size, block)
+        parallel.over_images(self.input.shape[0], self.backward_block_size, block,
+                             c_out * self.macs_per_output_channel)
         return partials.sum(axis=0).reshape(weight_shape)
 
     @staticmethod
@@ -166,5 +168,6 @@ class Columns:
             col2im(cols.transpose(3, 0, 1, 2, 4, 5), full_size, win.stride, win.dilation,
                    image=image[start:stop])
 
-        parallel.over_images(n, images_per_block(rows, positions, y.itemsize, n, BACKWARD_BLOCK_BYTES), block)
+        size = images_per_block(rows, positions, y.itemsize, n, BACKWARD_BLOCK_BYTES)
+        parallel.over_images(n, size, block, n * c_y * rows // g * positions)
         return np.ascontiguousarray(pad2d(image, tuple((-a, -b) for a, b in win.padding)))

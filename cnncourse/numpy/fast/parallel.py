@@ -11,13 +11,20 @@ run at once.
 
 ``T`` is the number of threads BLAS is set to (``OPENBLAS_NUM_THREADS``, or
 ``cnncourse --threads``, :mod:`cnncourse.threads`): the engine uses exactly the cores
-the user gave NumPy. With one thread, or inside a worker (a convolution called from
-another's work), the blocks run one after the other on the calling thread.
+the user gave NumPy. With one thread, inside a worker (a convolution called from
+another's work), or for a layer too small to share (fewer than :data:`MIN_WORK`
+multiply-adds per worker), the blocks run one after the other on the calling thread,
+with BLAS's own threads in each product.
 """
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
-__all__ = ["threads", "worker", "over_images"]
+__all__ = ["threads", "worker", "worthwhile", "over_images"]
+
+# Multiply-adds per worker below which splitting the batch costs more than it saves: waking
+# a worker and the smaller products of a share take ~0.1 ms. Measured on LeNet's layers
+# (benchmarks/README.md): 3.8M per worker ran no faster split (conv1, batch 64), 7.5M did.
+MIN_WORK = 4_000_000
 
 _state = threading.local()      # .index: this thread's worker number while it works on a share
 _region = threading.Lock()      # one parallel region at a time (BLAS threads are process-wide)
@@ -41,6 +48,12 @@ def threads():
         return 1
     counts = [lib.num_threads for lib in _blas().lib_controllers]
     return max(1, min(counts)) if counts else 1
+
+
+def worthwhile(macs):
+    """Whether a pass of ``macs`` multiply-adds is split over :func:`threads` workers."""
+    workers = threads()
+    return workers > 1 and macs >= MIN_WORK * workers
 
 
 def worker():
@@ -73,9 +86,10 @@ def _even(start, stop, parts):
     return list(zip(edges, edges[1:]))
 
 
-def over_images(count, size, work):
+def over_images(count, size, work, macs):
     """Call ``work(start, stop)`` on blocks of at most ``size`` of ``count`` images, spread
-    over :func:`threads` workers; returns the results in the order of the images.
+    over :func:`threads` workers if the pass's ``macs`` multiply-adds are
+    :func:`worthwhile`; returns the results in the order of the images.
 
     ``work`` writes to disjoint slices of arrays the caller allocated (``out[start:stop]``,
     ``partials[worker()]``) and takes its temporaries from
@@ -86,7 +100,7 @@ def over_images(count, size, work):
     """
     global _pool
     workers = min(threads(), count)
-    if workers <= 1 or not _region.acquire(blocking=False):
+    if workers <= 1 or not worthwhile(macs) or not _region.acquire(blocking=False):
         return _run(0, split(count, size, 1)[0], work)
     try:
         shares = split(count, size, workers)

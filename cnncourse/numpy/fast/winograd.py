@@ -128,7 +128,8 @@ class Winograd:
             if bias is not None:
                 out[start:stop] += bias[:, None, None]
 
-        parallel.over_images(self.input.shape[0], self.block_size, block)
+        macs = self.input.shape[0] * c_out * c_in // g * R * R * ho * wo  # as a direct convolution
+        parallel.over_images(self.input.shape[0], self.block_size, block, macs)
         return out
 
     def weight_grad(self, grad_output, weight_shape):
