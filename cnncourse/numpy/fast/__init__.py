@@ -11,6 +11,8 @@ numbers are computed the way fast libraries do, in NumPy:
 - :mod:`~cnncourse.numpy.fast.winograd`: Winograd F(4x4, 3x3) for 3x3 stride-1 layers, 4x
   fewer multiplications (``impl="winograd"``);
 - :mod:`~cnncourse.numpy.fast.implicit`: implicit GEMM, no columns (``impl="implicit"``);
+- :mod:`~cnncourse.numpy.fast.parallel`: the batch shared among worker threads, one per
+  BLAS thread, each with a one-thread BLAS;
 - :mod:`~cnncourse.numpy.fast.layout`: padding;
 - :mod:`~cnncourse.numpy.fast.scratch`: reused buffers for the large temporaries;
 - :mod:`~cnncourse.numpy.fast.pooling`: pooling by kernel offsets (``impl="slices"``).

@@ -87,19 +87,25 @@ class Columns:
                                                     BACKWARD_BLOCK_BYTES)
         self.macs_per_output_channel = n * self.rows // groups * self.positions
 
-    def _columns(self, start, stop):
-        """The columns of images ``start:stop``: ``(n, G, C/G*kH*kW, H_out*W_out)``, a scratch
-        buffer (valid until the next block). One copy from a strided view of the padded
-        images: ``view[n, c, i, j, p, q] = x[n, c, p*sH + i*dH, q*sW + j*dW]``."""
+    def _columns(self, start, stop, images_first=True):
+        """The columns of images ``start:stop``, a scratch buffer (valid until the next
+        block), from one copy of a strided view of the padded images,
+        ``view[n, c, i, j, p, q] = x[n, c, p*sH + i*dH, q*sW + j*dW]``: for the forward,
+        ``(n, G, C/G*kH*kW, H_out*W_out)``, one matrix per image; with ``images_first=False``
+        (the weight gradient) ``(G, C/G*kH*kW, n*H_out*W_out)``, one matrix for the block, so
+        that one product also sums over the block's images."""
         x, (kh, kw), (sh, sw), (dh, dw) = (self._padded(start, stop), self.win.kernel, self.win.stride,
                                            self.win.dilation)
         n, c = x.shape[:2]
         sn, sc, srow, scol = x.strides
-        shape = (n, c, kh, kw) + self.win.out_size
-        view = as_strided(x, shape, (sn, sc, dh * srow, dw * scol, sh * srow, sw * scol), writeable=False)
-        cols = scratch("columns", shape, x.dtype)
+        shape, strides = (n, c, kh, kw) + self.win.out_size, (sn, sc, dh * srow, dw * scol, sh * srow, sw * scol)
+        order = (0, 1, 2, 3, 4, 5) if images_first else (1, 2, 3, 0, 4, 5)
+        view = as_strided(x, [shape[k] for k in order], [strides[k] for k in order], writeable=False)
+        cols = scratch("columns", view.shape, x.dtype)
         np.copyto(cols, view)
-        return cols.reshape(n, self.groups, -1, self.positions)
+        if images_first:
+            return cols.reshape(n, self.groups, -1, self.positions)
+        return cols.reshape(self.groups, -1, n * self.positions)
 
     def _padded(self, start, stop):
         """Images ``start:stop`` zero-padded by the windows' padding: a scratch buffer (a
@@ -136,11 +142,11 @@ class Columns:
         partials = np.zeros((parallel.threads(), g, c_out // g, self.rows // g), grad_output.dtype)
 
         def block(start, stop):  # this block's share of the sum
-            n = stop - start
-            dy = grad_output[start:stop].reshape(n, g, c_out // g, self.positions)
-            per_image = np.matmul(dy, self._columns(start, stop).transpose(0, 1, 3, 2),
-                                  out=scratch("im2col grad", (n, g, c_out // g, self.rows // g), dy.dtype))
-            partials[parallel.worker()] += per_image.sum(axis=0)
+            dy = grad_output[start:stop].reshape(stop - start, c_out, self.positions).transpose(1, 0, 2)
+            rows = scratch("im2col grad rows", dy.shape, dy.dtype)
+            np.copyto(rows, dy)  # (C_out, n, positions): the layout of the block's columns
+            cols = self._columns(start, stop, images_first=False)
+            partials[parallel.worker()] += np.matmul(rows.reshape(g, c_out // g, -1), cols.transpose(0, 2, 1))
 
         parallel.over_images(self.input.shape[0], self.backward_block_size, block,
                              c_out * self.macs_per_output_channel)
