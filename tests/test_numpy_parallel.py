@@ -126,7 +126,7 @@ def test_an_error_on_the_caller_waits_for_the_other_workers():
 
 
 @pytest.mark.parametrize("threads, batch, layer, expected", [
-    (2, 128, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col"),            # LeNet conv1: shared by two workers
+    (2, 128, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col"),            # LeNet conv1 forward: shared by two workers
     (2, 64, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col_batch_last"),  # too small to share
     (1, 128, ((6, 1, 5, 5), (28, 28), 2, 1), "im2col_batch_last"),  # one thread: nothing to share
     (2, 128, ((16, 6, 5, 5), (14, 14), 0, 1), "im2col_batch_last"),  # LeNet conv2: rows of 10
@@ -141,3 +141,5 @@ def test_the_rule_of_auto(threads, batch, layer, expected):
     win = conv2d_windows(size, weight_shape[2:], stride, padding, 1)
     with threadpool_limits(threads, user_api="blas"):
         assert choose(weight_shape, win, 1, batch_size=batch) == expected
+        if expected == "im2col" and weight_shape[1] < 16:  # in training the kept batch-last columns win
+            assert choose(weight_shape, win, 1, batch_size=batch, training=True) == "im2col_batch_last"
