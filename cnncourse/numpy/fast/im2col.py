@@ -66,6 +66,15 @@ def images_per_block(rows, positions, itemsize, count, budget=None):
     return int(min(count, max(1, budget // (rows * positions * itemsize))))
 
 
+def _by_channel(y, name):
+    """NCHW ``y`` as ``(C, N, H*W)`` in the scratch buffer ``name``: the images of each
+    channel side by side, as the columns of a block lay out their positions."""
+    n, c = y.shape[:2]
+    rows = scratch(name, (c, n, y.shape[2] * y.shape[3]), y.dtype)
+    np.copyto(rows, y.reshape(n, c, -1).transpose(1, 0, 2))
+    return rows
+
+
 class Columns:
     """Explicit im2col by blocks of images: columns copied, then one matmul per block.
 
@@ -98,9 +107,10 @@ class Columns:
                                            self.win.dilation)
         n, c = x.shape[:2]
         sn, sc, srow, scol = x.strides
-        shape, strides = (n, c, kh, kw) + self.win.out_size, (sn, sc, dh * srow, dw * scol, sh * srow, sw * scol)
-        order = (0, 1, 2, 3, 4, 5) if images_first else (1, 2, 3, 0, 4, 5)
-        view = as_strided(x, [shape[k] for k in order], [strides[k] for k in order], writeable=False)
+        shape = (n, c, kh, kw) + self.win.out_size
+        view = as_strided(x, shape, (sn, sc, dh * srow, dw * scol, sh * srow, sw * scol), writeable=False)
+        if not images_first:
+            view = view.transpose(1, 2, 3, 0, 4, 5)  # (c, i, j, n, p, q)
         cols = scratch("columns", view.shape, x.dtype)
         np.copyto(cols, view)
         if images_first:
@@ -142,9 +152,7 @@ class Columns:
         partials = np.zeros((parallel.threads(), g, c_out // g, self.rows // g), grad_output.dtype)
 
         def block(start, stop):  # this block's share of the sum
-            dy = grad_output[start:stop].reshape(stop - start, c_out, self.positions).transpose(1, 0, 2)
-            rows = scratch("im2col grad rows", dy.shape, dy.dtype)
-            np.copyto(rows, dy)  # (C_out, n, positions): the layout of the block's columns
+            rows = _by_channel(grad_output[start:stop], "im2col grad rows")  # as the block's columns
             cols = self._columns(start, stop, images_first=False)
             partials[parallel.worker()] += np.matmul(rows.reshape(g, c_out // g, -1), cols.transpose(0, 2, 1))
 
@@ -165,10 +173,7 @@ class Columns:
         rows = g * in_per_group * kh * kw
 
         def block(start, stop):  # the images start:stop of the result
-            dy = y[start:stop].reshape(stop - start, c_y, positions).transpose(1, 0, 2)
-            rows = scratch("adjoint rows", dy.shape, dy.dtype)
-            np.copyto(rows, dy)
-            rows = rows.reshape(g, c_y // g, -1)
+            rows = _by_channel(y[start:stop], "adjoint rows").reshape(g, c_y // g, -1)
             cols = np.matmul(w_t, rows, out=scratch("adjoint columns", w_t.shape[:2] + rows.shape[2:], y.dtype))
             cols = cols.reshape((g * in_per_group, kh, kw, stop - start) + y.shape[2:])
             col2im(cols.transpose(3, 0, 1, 2, 4, 5), full_size, win.stride, win.dilation,
