@@ -6,21 +6,8 @@ import time
 __all__ = ["cpu_model", "cpu_generation", "describe"]
 
 
-def cpu_model():
-    """The CPU's model name from ``/proc/cpuinfo`` (or what the platform module knows)."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def cpu_generation():
-    """``family F model M, AVX-512`` (or ``AVX2``) from ``/proc/cpuinfo``: "AMD EPYC" alone
-    does not say which generation (family 25 is Zen 3/4, family 26 Zen 5)."""
+def _cpuinfo():
+    """The first value of each field of ``/proc/cpuinfo`` (empty where there is none)."""
     fields = {}
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -28,6 +15,20 @@ def cpu_generation():
                 key, _, value = line.partition(":")
                 fields.setdefault(key.strip(), value.strip())
     except OSError:
+        pass
+    return fields
+
+
+def cpu_model():
+    """The CPU's model name from ``/proc/cpuinfo`` (or what the platform module knows)."""
+    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
+
+
+def cpu_generation():
+    """``family F model M, AVX-512`` (or ``AVX2``) from ``/proc/cpuinfo``: "AMD EPYC" alone
+    does not say which generation (family 25 is Zen 3/4, family 26 Zen 5)."""
+    fields = _cpuinfo()
+    if not fields:
         return "family unknown"
     flags = fields.get("flags", "").split()
     vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
