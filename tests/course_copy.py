@@ -89,7 +89,7 @@ def make_submission(course: Path, assignment: str, student: str, answers: dict |
 def run_solution_notebook(assignment: str, folder: Path, batches: int, timeout: int) -> None:
     """Run the instructor's notebook of ``assignment`` in a Jupyter kernel, as a student
     would, with ``folder`` as its working folder and training cut to ``batches`` batches
-    an epoch (``CNNCOURSE_TRAIN_BATCHES``). Raises if a cell fails."""
+    (``CNNCOURSE_TRAIN_BATCHES``; 0 trains the whole budget). Raises if a cell fails."""
     from nbclient import NotebookClient
 
     notebook = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
