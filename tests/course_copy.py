@@ -14,6 +14,13 @@ from pathlib import Path
 import nbformat
 
 COURSE = Path(__file__).resolve().parent.parent / "assignments"
+
+
+def source_path(assignment: str, course: Path = COURSE) -> Path:
+    """The instructor's notebook of ``assignment`` in ``course`` (the repository's by default)."""
+    return Path(course) / "source" / assignment / f"{assignment}.ipynb"
+
+
 SOLUTION_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
@@ -92,7 +99,7 @@ def run_solution_notebook(assignment: str, folder: Path, batches: int, timeout: 
     (``CNNCOURSE_TRAIN_BATCHES``; 0 trains the whole budget). Raises if a cell fails."""
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    notebook = nbformat.read(source_path(assignment), as_version=4)
     env = {key: os.environ.get(key) for key in ("CNNCOURSE_TRAIN_BATCHES", "CNNCOURSE_GRADING")}
     os.environ["CNNCOURSE_TRAIN_BATCHES"] = str(batches)
     os.environ.pop("CNNCOURSE_GRADING", None)  # a student's run trains; grading does not

@@ -43,8 +43,7 @@ def cpu_budget_resnet(cache_dir, tmp_path_factory):
     About a minute on two cores, so the state_dict is kept in pytest's cache, keyed by the
     notebook's bytes and torch's version.
     """
-    notebook = course_copy.COURSE / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(course_copy.source_path(ASSIGNMENT).read_bytes()).hexdigest()[:12]
     path = cache_dir / f"resnet18-cpu-budget-{digest}-torch{torch.__version__}.pt"
     model = a4_resnet.reference()
     if path.is_file():

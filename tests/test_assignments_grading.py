@@ -4,7 +4,7 @@ import csv
 import json
 
 import pytest
-from course_copy import exported_scores, generated_course, grade_by_hand, make_submission, solutions
+from course_copy import exported_scores, generated_course, grade_by_hand, make_submission, solutions, source_path
 
 from autograder.__main__ import nbgrader
 from autograder.grade import grade_all
@@ -46,7 +46,7 @@ def referenced(course, assignment):
 
     from autograder.scoring import is_autograded_test, referenced_checks
 
-    nb = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    nb = nbformat.read(source_path(assignment, course), as_version=4)
     return {c.metadata.nbgrader.grade_id: tuple(referenced_checks(c.source)) for c in nb.cells
             if is_autograded_test(c)}
 
@@ -149,7 +149,7 @@ def test_instructor_notebook_passes_its_visible_tests(course_api, assignment):
     from nbgrader.validator import Validator
 
     course, api = course_api
-    notebook = course / "source" / assignment / f"{assignment}.ipynb"
+    notebook = source_path(assignment, course)
     assert Validator(config=api.config).validate(str(notebook)) == {}
 
 

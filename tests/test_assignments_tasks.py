@@ -3,17 +3,16 @@ in its task, test cells say they are tests and what they are worth, the points i
 headings add up, and every question graded by hand has a model answer that the release
 does not show."""
 import re
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from course_copy import COURSE, source_path
 from nbgrader.preprocessors import ClearSolutions
 
 from autograder.scoring import is_autograded_test, is_graded_by_hand, referenced_checks
 from autograder.spec import load_spec
 
-COURSE = Path(__file__).resolve().parents[1] / "assignments"
 ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
 NEEDS_TORCH = {"a3-lenet", "a4-resnet"}
 HEADING = re.compile(r"^(#{1,6}) (.*)$", re.MULTILINE)
@@ -23,7 +22,7 @@ TOTALS = re.compile(r"Points: (\d+) automatic, (\d+) graded by hand\.")
 
 
 def source_notebook(assignment):
-    return nbformat.read(COURSE / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    return nbformat.read(source_path(assignment), as_version=4)
 
 
 def nbgrader_meta(cell):

@@ -24,7 +24,7 @@ from attack_suite import (
     submit_attack,
     submit_through_exchange,
 )
-from course_copy import generated_course, make_submission, solutions
+from course_copy import generated_course, make_submission, solutions, source_path
 
 import autograder.__main__
 import autograder.checks.a1_convolution as a1
@@ -107,7 +107,7 @@ def attacked(tmp_path_factory):
         submit_through_exchange(course, ASSIGNMENT, name, sections, answers,
                                 datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1))
     updated = api.collect(ASSIGNMENT, update=True)
-    protected = [course / "gradebook.db", course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+    protected = [course / "gradebook.db", source_path(ASSIGNMENT, course),
                  course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"]
     before, after = {p: digest(p) for p in protected}, {}
 
